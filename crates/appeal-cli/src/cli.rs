@@ -1,0 +1,203 @@
+//! The command line as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "appeal",
+    version,
+    about = "Appeal Desk: signature lists, appeals and letters, on your own machine"
+)]
+pub struct Cli {
+    /// The database file (default: the app's database in your data directory).
+    #[arg(long, global = true, env = "APPEAL_DB")]
+    pub db: Option<PathBuf>,
+    /// Print results as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Where the database is and what it holds.
+    Info,
+    /// Campaigns: one cause each.
+    #[command(subcommand)]
+    Campaign(CampaignCmd),
+    /// Petitions of a campaign.
+    #[command(subcommand)]
+    Petition(PetitionCmd),
+    /// Import a signature list (CSV/TSV in any common encoding, XLSX, ODS).
+    Import(ImportArgs),
+    /// Past imports: list, undo, save rejected rows.
+    #[command(subcommand)]
+    Imports(ImportsCmd),
+    /// Browse, edit, delete and erase signatories.
+    #[command(subcommand, alias = "signatories")]
+    Signatory(SignatoryCmd),
+    /// Export signatures as CSV for delivery to a petition's target.
+    Export(ExportArgs),
+    /// The suppression list: addresses never to be mailed or imported.
+    #[command(subcommand)]
+    Suppress(SuppressCmd),
+}
+
+#[derive(Subcommand)]
+pub enum CampaignCmd {
+    Add { name: String },
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum PetitionCmd {
+    Add {
+        /// Campaign id or name.
+        #[arg(long)]
+        campaign: String,
+        title: String,
+    },
+    List {
+        #[arg(long)]
+        campaign: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OnExistingArg {
+    FillBlanks,
+    Overwrite,
+    Keep,
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Petition id or title the rows signed.
+    #[arg(long)]
+    pub petition: Option<String>,
+    /// Encoding label, e.g. UTF-8, UTF-16LE, windows-1251, windows-1252 (default: detect).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// , ; tab or | (default: detect).
+    #[arg(long)]
+    pub delimiter: Option<String>,
+    /// Sheet of an XLSX/ODS workbook (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Change the guessed mapping: "Column header=field" (repeatable). Fields: first_name,
+    /// last_name, full_name, email, phone, street, postcode, town, country, language, consent,
+    /// consent_date, subscription, tags, signed_at, comment, custom, ignore.
+    #[arg(long = "map", value_name = "HEADER=FIELD")]
+    pub map: Vec<String>,
+    /// What to do with people already stored.
+    #[arg(long, value_enum, default_value = "fill-blanks")]
+    pub on_existing: OnExistingArg,
+    /// Show the mapping, the first rows and the counts; store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write the rejected rows to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum ImportsCmd {
+    List,
+    /// Take an import back as a whole.
+    Undo {
+        id: i64,
+    },
+    /// Write an import's rejected rows to a CSV file, to fix and import again.
+    Rejects {
+        id: i64,
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SignatoryCmd {
+    List {
+        #[arg(long, short)]
+        search: Option<String>,
+        #[arg(long)]
+        petition: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    Count {
+        #[arg(long, short)]
+        search: Option<String>,
+        #[arg(long)]
+        petition: Option<String>,
+    },
+    Show {
+        id: i64,
+    },
+    /// Change fields: --set town=Bremen --set email=... (an empty value clears a field;
+    /// custom fields as --set custom.Field=value).
+    Edit {
+        id: i64,
+        #[arg(long = "set", value_name = "FIELD=VALUE", required = true)]
+        set: Vec<String>,
+    },
+    Delete {
+        id: i64,
+    },
+    /// Erase a person on request: every row about them goes, a salted hash stays suppressed.
+    Erase {
+        id: i64,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum PresetArg {
+    All,
+    Delivery,
+}
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    pub out: PathBuf,
+    #[arg(long)]
+    pub petition: Option<String>,
+    #[arg(long, value_enum, default_value = "all")]
+    pub preset: PresetArg,
+    /// Comma-separated columns (overrides --preset); see `appeal export --list-columns x`.
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Start with a UTF-8 byte-order mark, for Excel.
+    #[arg(long)]
+    pub bom: bool,
+    /// Print the available columns and exit.
+    #[arg(long)]
+    pub list_columns: bool,
+}
+
+#[derive(Subcommand)]
+pub enum SuppressCmd {
+    Add {
+        email: String,
+        #[arg(long, value_enum, default_value = "manual")]
+        reason: ReasonArg,
+    },
+    Check {
+        email: String,
+    },
+    Count,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ReasonArg {
+    Unsubscribed,
+    Bounced,
+    Manual,
+}

@@ -1,0 +1,129 @@
+//! Opening the store: one SQLite file in WAL mode with foreign keys on, migrated on open.
+//!
+//! The default file lives in the OS data directory (XDG on Linux); `--db` / `APPEAL_DB`
+//! point elsewhere. A database written by a newer Appeal Desk is refused, not downgraded.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use ts_rs::TS;
+
+use crate::error::{Error, Result};
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A handle on one database. Cheap to clone: it is a connection pool.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DbInfo {
+    pub path: String,
+    pub schema_version: i64,
+    pub signatories: i64,
+}
+
+impl Db {
+    /// Where the database lives unless told otherwise.
+    pub fn default_path() -> Result<PathBuf> {
+        let dirs = directories::ProjectDirs::from("org", "Appeal Desk", "appeal-desk").ok_or_else(|| {
+            Error::InvalidInput(
+                "cannot find a home directory for the default database; pass --db FILE or set APPEAL_DB"
+                    .into(),
+            )
+        })?;
+        Ok(dirs.data_dir().join("appeal-desk.db"))
+    }
+
+    /// Opens (creating if missing) and migrates the database at `path`.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create the folder", dir, e))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32768")
+            .pragma("secure_delete", "on");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(ref d) if d.message().contains("not a database") => {
+                    Error::InvalidInput(format!(
+                        "{} is not an Appeal Desk database (it is not SQLite)",
+                        path.display()
+                    ))
+                }
+                other => Error::Database(other),
+            })?;
+        let db = Db { pool, path };
+        db.refuse_newer_schema().await?;
+        MIGRATOR.run(&db.pool).await?;
+        crate::suppression::ensure_salt(&db).await?;
+        Ok(db)
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn info(&self) -> Result<DbInfo> {
+        let signatories: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatories")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(DbInfo {
+            path: self.path.display().to_string(),
+            schema_version: self.applied_version().await?.unwrap_or(0),
+            signatories,
+        })
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    async fn applied_version(&self) -> Result<Option<i64>> {
+        let has_table: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        if has_table == 0 {
+            return Ok(None);
+        }
+        Ok(
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn refuse_newer_schema(&self) -> Result<()> {
+        let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        match self.applied_version().await? {
+            Some(found) if found > supported => Err(Error::NewerDatabase { found, supported }),
+            _ => Ok(()),
+        }
+    }
+}

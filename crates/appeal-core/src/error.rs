@@ -1,0 +1,85 @@
+//! One error type for the core. Every message is a sentence a person can act on; the UI shows
+//! it as is, keyed by [`Error::code`] only where it behaves differently.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The file cannot be read as a table at all; nothing was stored.
+    #[error("{file}: line {line}: {message}. Nothing was imported.")]
+    MalformedFile {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "this database was made by a newer version of Appeal Desk (schema {found}, this version knows up to {supported}); update Appeal Desk to open it"
+    )]
+    NewerDatabase { found: i64, supported: i64 },
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot update the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Error {
+    /// A stable code for the UI; it acts on a few of them (e.g. `newer_database`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::InvalidInput(_) => "invalid_input",
+            Error::MalformedFile { .. } => "malformed_file",
+            Error::Conflict(_) => "conflict",
+            Error::NewerDatabase { .. } => "newer_database",
+            Error::Io { .. } => "io",
+            Error::Database(_) | Error::Migrate(_) => "database",
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// An error as it crosses to the UI: `{code, message}`.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        AppError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

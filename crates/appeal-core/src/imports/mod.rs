@@ -1,0 +1,331 @@
+//! Importing signature lists: a CSV in any common encoding and delimiter, or an XLSX/ODS
+//! sheet, mapped to fields, checked row by row, deduplicated within the file and against the
+//! database, and stored in one transaction (all accepted rows, or nothing). An import can be
+//! tried first ([`preview`]: a full dry run that writes nothing) and undone later ([`undo`]).
+
+mod history;
+pub mod mapping;
+mod row;
+mod source;
+mod store;
+
+use std::path::Path;
+
+use csv::StringRecord;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::campaigns;
+use crate::db::Db;
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::signatories::SignatoryFields;
+use crate::signatories::erase::suppression_subject;
+use crate::suppression::{self, Hasher};
+use crate::time_util::now;
+
+pub use history::{ImportSummary, UndoReport, list, save_rejects, undo};
+pub use mapping::{ColumnMapping, Field};
+pub use row::tidy;
+pub use source::FileFormat;
+
+/// What to do with a person who is already stored when a row brings them again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OnExisting {
+    /// Keep what is stored, fill only what is empty.
+    #[default]
+    FillBlanks,
+    /// The file wins wherever it has a value.
+    Overwrite,
+    /// Change nothing about them (their signature is still recorded).
+    Keep,
+}
+
+impl OnExisting {
+    fn as_str(self) -> &'static str {
+        match self {
+            OnExisting::FillBlanks => "fill_blanks",
+            OnExisting::Overwrite => "overwrite",
+            OnExisting::Keep => "keep",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ImportOptions {
+    /// An encoding label ("UTF-8", "windows-1251" ...); `None` detects it.
+    pub encoding: Option<String>,
+    /// `,` `;` tab or `|`; `None` detects it.
+    pub delimiter: Option<String>,
+    /// The sheet of a workbook; `None` takes the first.
+    pub sheet: Option<String>,
+    /// Changes to the guessed mapping, by column index.
+    #[serde(default)]
+    pub mapping: Vec<ColumnMapping>,
+    #[serde(default)]
+    pub on_existing: OnExisting,
+    pub petition_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RejectedRow {
+    pub line: i64,
+    pub reason: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct ImportReport {
+    pub import_id: Option<i64>,
+    pub dry_run: bool,
+    /// Rows read, not counting the header and wholly empty rows.
+    pub rows: i64,
+    /// New people.
+    pub imported: i64,
+    /// People already stored whom the file changed.
+    pub updated: i64,
+    /// Rows of a person already stored or already earlier in the file, that changed nothing.
+    pub duplicates: i64,
+    /// Rows of people on the suppression list, not imported.
+    pub suppressed: i64,
+    pub rejected: i64,
+    /// The rejected rows (the first 10,000; all are kept with the import).
+    pub rejects: Vec<RejectedRow>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportPreview {
+    pub file_name: String,
+    pub format: FileFormat,
+    pub encoding: Option<String>,
+    pub delimiter: Option<String>,
+    pub sheets: Vec<String>,
+    pub headers: Vec<String>,
+    pub mapping: Vec<ColumnMapping>,
+    /// The first rows as they are in the file.
+    pub sample: Vec<Vec<String>>,
+    /// The first accepted rows as they would be stored.
+    pub drafts: Vec<SignatoryFields>,
+    /// What importing would do: a full dry run.
+    pub report: ImportReport,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[ts(export)]
+pub struct ImportProgress {
+    pub rows: i64,
+    pub bytes: i64,
+    pub total_bytes: i64,
+}
+
+const BATCH: usize = 4000;
+const MAX_REPORTED_REJECTS: usize = 10_000;
+const SAMPLE_ROWS: usize = 10;
+
+/// Imports a file and returns the report. All accepted rows are stored, or none.
+pub async fn run(
+    db: &Db,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &dyn Progress<ImportProgress>,
+) -> Result<ImportReport> {
+    Ok(execute(db, path, opts, false, progress).await?.report)
+}
+
+/// Reads the whole file and does everything an import would, then rolls it back.
+pub async fn preview(db: &Db, path: &Path, opts: &ImportOptions) -> Result<ImportPreview> {
+    execute(db, path, opts, true, &crate::progress::Silent).await
+}
+
+fn delimiter_name(d: u8) -> String {
+    if d == b'\t' {
+        "\t".into()
+    } else {
+        (d as char).to_string()
+    }
+}
+
+async fn execute(
+    db: &Db,
+    path: &Path,
+    opts: &ImportOptions,
+    dry_run: bool,
+    progress: &dyn Progress<ImportProgress>,
+) -> Result<ImportPreview> {
+    let mut src = source::Source::open(
+        path,
+        opts.encoding.as_deref(),
+        opts.delimiter.as_deref(),
+        opts.sheet.as_deref(),
+    )?;
+    let mut mapping = mapping::guess(&src.headers);
+    mapping::apply_overrides(&mut mapping, &opts.mapping)?;
+    if let Some(p) = opts.petition_id {
+        campaigns::get_petition(db, p).await?;
+    }
+    let suppressed = suppression::all_hashes(db).await?;
+    let hasher = Hasher::load(db).await?;
+
+    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
+    let import_id = sqlx::query(
+        "INSERT INTO imports (file_name, content_hash, format, encoding, delimiter, mapping, on_existing, petition_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&src.file_name)
+    .bind(&src.content_hash)
+    .bind(src.format.as_str())
+    .bind(src.encoding)
+    .bind(src.delimiter.map(delimiter_name))
+    .bind(serde_json::to_string(&mapping).expect("mapping serialises"))
+    .bind(opts.on_existing.as_str())
+    .bind(opts.petition_id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .last_insert_rowid();
+
+    let mut writer = store::Writer::new(
+        &mut tx,
+        import_id,
+        opts.petition_id,
+        opts.on_existing,
+        src.file_name.clone(),
+    )
+    .await?;
+    let mut report = ImportReport {
+        dry_run,
+        ..Default::default()
+    };
+    let (mut sample, mut drafts) = (Vec::new(), Vec::new());
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rec = StringRecord::new();
+    let total_bytes = src.total_bytes as i64;
+    while let Some(line) = src.next_row(&mut rec)? {
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        report.rows += 1;
+        if sample.len() < SAMPLE_ROWS {
+            sample.push(rec.iter().map(str::to_string).collect());
+        }
+        match row::convert(&rec, &mapping, &src.file_name) {
+            Err(reason) => {
+                report.rejected += 1;
+                let values: Vec<String> = rec.iter().map(str::to_string).collect();
+                store_reject(&mut tx, import_id, line as i64, &reason, &values, &mapping).await?;
+                if report.rejects.len() < MAX_REPORTED_REJECTS {
+                    report.rejects.push(RejectedRow {
+                        line: line as i64,
+                        reason,
+                        values,
+                    });
+                }
+            }
+            Ok(d) => {
+                let on_list = !suppressed.is_empty()
+                    && suppression_subject(&d.fields)
+                        .is_some_and(|s| suppressed.contains(&hasher.hash(&s)));
+                if on_list {
+                    report.suppressed += 1;
+                    continue;
+                }
+                if drafts.len() < SAMPLE_ROWS {
+                    drafts.push(d.fields.clone());
+                }
+                batch.push(d);
+                if batch.len() == BATCH {
+                    writer
+                        .write_batch(&mut tx, std::mem::take(&mut batch))
+                        .await?;
+                    progress.report(ImportProgress {
+                        rows: report.rows,
+                        bytes: src.position() as i64,
+                        total_bytes,
+                    });
+                }
+            }
+        }
+    }
+    writer.write_batch(&mut tx, batch).await?;
+    report.imported = writer.counts.imported;
+    report.updated = writer.counts.updated;
+    report.duplicates = writer.counts.duplicates;
+    sqlx::query(
+        "UPDATE imports SET rows = ?, imported = ?, updated = ?, duplicates = ?, suppressed = ?, rejected = ? WHERE id = ?",
+    )
+    .bind(report.rows)
+    .bind(report.imported)
+    .bind(report.updated)
+    .bind(report.duplicates)
+    .bind(report.suppressed)
+    .bind(report.rejected)
+    .bind(import_id)
+    .execute(&mut *tx)
+    .await?;
+    if dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+        report.import_id = Some(import_id);
+    }
+    progress.report(ImportProgress {
+        rows: report.rows,
+        bytes: total_bytes,
+        total_bytes,
+    });
+    Ok(ImportPreview {
+        file_name: src.file_name,
+        format: src.format,
+        encoding: src.encoding.map(str::to_string),
+        delimiter: src.delimiter.map(delimiter_name),
+        sheets: src.sheets,
+        headers: src.headers,
+        mapping,
+        sample,
+        drafts,
+        report,
+    })
+}
+
+async fn store_reject(
+    conn: &mut sqlx::SqliteConnection,
+    import_id: i64,
+    line: i64,
+    reason: &str,
+    values: &[String],
+    mapping: &[ColumnMapping],
+) -> Result<()> {
+    let email_key = mapping
+        .iter()
+        .find(|m| m.field == Field::Email)
+        .and_then(|m| values.get(m.index as usize))
+        .map(|e| crate::signatories::normalise_email(e))
+        .filter(|e| !e.is_empty());
+    sqlx::query("INSERT OR REPLACE INTO import_rejects (import_id, line, reason, email_key, raw) VALUES (?, ?, ?, ?, ?)")
+        .bind(import_id)
+        .bind(line)
+        .bind(reason)
+        .bind(email_key)
+        .bind(serde_json::to_string(values).expect("strings serialise"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads only the header row, for a caller that needs the columns before choosing a mapping
+/// (the CLI's `--map "Header=field"`).
+pub fn headers(path: &Path, opts: &ImportOptions) -> Result<Vec<String>> {
+    let src = source::Source::open(
+        path,
+        opts.encoding.as_deref(),
+        opts.delimiter.as_deref(),
+        opts.sheet.as_deref(),
+    )?;
+    Ok(src.headers)
+}

@@ -1,0 +1,20 @@
+//! Appeal Desk's whole domain, with no UI in it.
+//!
+//! The desktop shell (`src-tauri`) and the `appeal` command are two thin adapters over the
+//! functions here: open a [`Db`], then import signature lists ([`imports`]), browse and edit
+//! signatories ([`signatories`]), export a petition's list ([`export`]) and erase people on
+//! request ([`signatories::erase`]). Everything that changes many rows runs in one transaction.
+
+pub mod campaigns;
+pub mod db;
+pub mod error;
+pub mod export;
+pub mod imports;
+pub mod progress;
+pub mod signatories;
+pub mod suppression;
+mod time_util;
+
+pub use db::{Db, DbInfo};
+pub use error::{AppError, Error, Result};
+pub use progress::Progress;

@@ -1,0 +1,100 @@
+//! Erasing a person on request: every row about them goes, and only a salted hash stays on
+//! the suppression list so that a later import does not bring them back.
+//!
+//! Deleted pages are overwritten (`secure_delete` is on for every connection), the search
+//! index is merged so no token of theirs survives in old segments, and the WAL is truncated.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{dedupe_key, normalise_email};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::suppression::{Hasher, SuppressionReason};
+use crate::time_util::now;
+
+/// What erasing one person removed.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct EraseReport {
+    /// Their signatures of petitions.
+    pub signatures: i64,
+    /// Rows of theirs that imports had refused and kept for fixing.
+    pub rejected_rows: i64,
+    /// Earlier versions of their record kept for undoing imports.
+    pub import_changes: i64,
+    /// Whether a hash now keeps them from being imported (and mailed) again.
+    pub suppressed: bool,
+}
+
+/// The string whose hash goes on the suppression list for a person: the address if any,
+/// else the name key of a typed-up paper row.
+pub(crate) fn suppression_subject(fields: &super::SignatoryFields) -> Option<String> {
+    match &fields.email {
+        Some(e) => Some(normalise_email(e)),
+        None => dedupe_key(fields),
+    }
+}
+
+pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
+    let person = super::get(db, id).await?;
+    let hasher = Hasher::load(db).await?;
+    let mut tx = db.pool().begin().await?;
+    let signatures = sqlx::query("DELETE FROM signatures WHERE signatory_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+    let import_changes = sqlx::query("DELETE FROM import_changes WHERE signatory_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+    let rejected_rows = match &person.fields.email {
+        Some(e) => sqlx::query("DELETE FROM import_rejects WHERE email_key = ?")
+            .bind(normalise_email(e))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as i64,
+        None => 0,
+    };
+    sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let gone = sqlx::query("DELETE FROM signatories WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if gone == 0 {
+        return Err(Error::NotFound(format!(
+            "there is no signatory with id {id}"
+        )));
+    }
+    let subject = suppression_subject(&person.fields);
+    if let Some(subject) = &subject {
+        sqlx::query(
+            "INSERT OR REPLACE INTO suppressions (email_hash, email, reason, created_at) VALUES (?, NULL, ?, ?)",
+        )
+        .bind(hasher.hash(subject))
+        .bind(SuppressionReason::Erased.as_str())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    // Old index segments still hold their words until merged; merge them now.
+    sqlx::query("INSERT INTO signatory_search (signatory_search) VALUES ('optimize')")
+        .execute(db.pool())
+        .await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(db.pool())
+        .await?;
+    Ok(EraseReport {
+        signatures,
+        rejected_rows,
+        import_changes,
+        suppressed: subject.is_some(),
+    })
+}

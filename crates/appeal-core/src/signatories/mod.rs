@@ -1,0 +1,219 @@
+//! Signatories: one row per person, deduplicated, with the rules every stored row obeys.
+//!
+//! The same [`check`] guards the importer and the edit form, so a value the app refuses to
+//! save can never arrive through a file either.
+
+pub mod erase;
+pub(crate) mod query;
+
+use std::collections::BTreeMap;
+
+use email_address::{EmailAddress, Options};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+pub use query::{delete, get, list, update};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Subscription {
+    Subscribed,
+    Unsubscribed,
+    #[default]
+    Unknown,
+}
+
+impl Subscription {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subscription::Subscribed => "subscribed",
+            Subscription::Unsubscribed => "unsubscribed",
+            Subscription::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Subscription {
+        match s {
+            "subscribed" => Subscription::Subscribed,
+            "unsubscribed" => Subscription::Unsubscribed,
+            _ => Subscription::Unknown,
+        }
+    }
+}
+
+/// Everything about a person that can be imported or edited.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SignatoryFields {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub town: Option<String>,
+    pub country: Option<String>,
+    pub language: Option<String>,
+    pub consent: Option<bool>,
+    pub consent_at: Option<String>,
+    pub consent_source: Option<String>,
+    #[serde(default)]
+    pub subscription: Subscription,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub custom: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Signatory {
+    pub id: i64,
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub fields: SignatoryFields,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Titles of the petitions this person signed.
+    pub petitions: Vec<String>,
+}
+
+/// One line of the signatories table.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, TS)]
+#[ts(export)]
+pub struct SignatoryRow {
+    pub id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub town: Option<String>,
+    pub country: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct SignatoryQuery {
+    pub search: Option<String>,
+    pub petition_id: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SignatoryPage {
+    pub total: i64,
+    pub rows: Vec<SignatoryRow>,
+}
+
+/// The form an address is compared in: trimmed and lower-cased.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn normalise_words(s: &str) -> String {
+    s.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The key two rows of the same person share: the address if there is one; for rows typed up
+/// from paper, the name with the postcode (or, failing that, the town). `None` means the row
+/// cannot be matched safely and always makes a new person.
+pub fn dedupe_key(f: &SignatoryFields) -> Option<String> {
+    if let Some(email) = f.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        return Some(format!("e:{}", normalise_email(email)));
+    }
+    let name = normalise_words(&format!(
+        "{} {}",
+        f.first_name.as_deref().unwrap_or(""),
+        f.last_name.as_deref().unwrap_or("")
+    ));
+    if name.is_empty() {
+        return None;
+    }
+    if let Some(pc) = f.postcode.as_deref().filter(|p| !p.trim().is_empty()) {
+        let pc: String = pc.chars().filter(|c| !c.is_whitespace()).collect();
+        return Some(format!("n:{name}|p:{}", pc.to_uppercase()));
+    }
+    f.town
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| format!("n:{name}|t:{}", normalise_words(t)))
+}
+
+pub fn is_valid_email(email: &str) -> bool {
+    let opts = Options::default()
+        .with_required_tld()
+        .without_display_text()
+        .without_domain_literal();
+    EmailAddress::parse_with_options(email, opts).is_ok()
+}
+
+fn check_text(label: &str, value: Option<&str>, max: usize) -> Result<(), String> {
+    let Some(v) = value else { return Ok(()) };
+    if v.contains(['\n', '\r']) {
+        return Err(format!("{label} contains a line break"));
+    }
+    if let Some(c) = v.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "{label} contains a control character (U+{:04X})",
+            c as u32
+        ));
+    }
+    let n = v.chars().count();
+    if n > max {
+        return Err(format!(
+            "{label} is {n} characters long; at most {max} are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// The rules every stored person obeys. The error is the reason shown to the user.
+pub fn check(f: &SignatoryFields) -> Result<(), String> {
+    let texts = [
+        ("first name", &f.first_name, 200),
+        ("last name", &f.last_name, 200),
+        ("email", &f.email, 254),
+        ("phone", &f.phone, 50),
+        ("street", &f.street, 500),
+        ("postcode", &f.postcode, 20),
+        ("town", &f.town, 200),
+        ("country", &f.country, 100),
+        ("language", &f.language, 35),
+        ("consent date", &f.consent_at, 64),
+        ("consent source", &f.consent_source, 500),
+    ];
+    for (label, value, max) in texts {
+        check_text(label, value.as_deref(), max)?;
+    }
+    for tag in &f.tags {
+        check_text("a tag", Some(tag), 100)?;
+    }
+    for (key, value) in &f.custom {
+        check_text("a custom field name", Some(key), 200)?;
+        // Custom values may hold several lines (comments); only absurd sizes and NULs are refused.
+        if value.contains('\0') {
+            return Err(format!("field \"{key}\" contains a NUL byte"));
+        }
+        let n = value.chars().count();
+        if n > 10_000 {
+            return Err(format!(
+                "field \"{key}\" is {n} characters long; at most 10000 are allowed"
+            ));
+        }
+    }
+    if let Some(email) = &f.email
+        && !is_valid_email(email)
+    {
+        return Err(format!("'{email}' is not an email address"));
+    }
+    if f.email.is_none() && f.first_name.is_none() && f.last_name.is_none() {
+        return Err("the row has neither an email address nor a name".into());
+    }
+    Ok(())
+}

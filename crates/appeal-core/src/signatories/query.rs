@@ -1,0 +1,211 @@
+//! Reading and changing stored signatories, and keeping the search index in step.
+
+use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
+
+use super::{
+    Signatory, SignatoryFields, SignatoryPage, SignatoryQuery, SignatoryRow, Subscription,
+};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::time_util::now;
+
+pub(crate) const FIELD_COLUMNS: &str = "first_name, last_name, email, phone, street, postcode, town, country, \
+     language, consent, consent_at, consent_source, subscription, tags, custom";
+
+pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
+    let tags: String = row.try_get("tags")?;
+    let custom: String = row.try_get("custom")?;
+    let subscription: String = row.try_get("subscription")?;
+    Ok(SignatoryFields {
+        first_name: row.try_get("first_name")?,
+        last_name: row.try_get("last_name")?,
+        email: row.try_get("email")?,
+        phone: row.try_get("phone")?,
+        street: row.try_get("street")?,
+        postcode: row.try_get("postcode")?,
+        town: row.try_get("town")?,
+        country: row.try_get("country")?,
+        language: row.try_get("language")?,
+        consent: row.try_get("consent")?,
+        consent_at: row.try_get("consent_at")?,
+        consent_source: row.try_get("consent_source")?,
+        subscription: Subscription::parse(&subscription),
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        custom: serde_json::from_str(&custom).unwrap_or_default(),
+    })
+}
+
+/// The words of a search box turned into an FTS5 query: every word must start a word of the
+/// name, address or town. Quotes keep FTS syntax in the input from meaning anything.
+fn match_expression(search: &str) -> Option<String> {
+    let words: Vec<String> = search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+pub async fn list(db: &Db, q: &SignatoryQuery) -> Result<SignatoryPage> {
+    let limit = q.limit.clamp(1, 1000);
+    let offset = q.offset.max(0);
+    let matcher = q.search.as_deref().and_then(match_expression);
+    let filter =
+        "(?1 IS NULL OR id IN (SELECT rowid FROM signatory_search WHERE signatory_search MATCH ?1))
+         AND (?2 IS NULL OR id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?2))";
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM signatories WHERE {filter}"
+    )))
+    .bind(&matcher)
+    .bind(q.petition_id)
+    .fetch_one(db.pool())
+    .await?;
+    let rows: Vec<SignatoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT id, first_name, last_name, email, town, country, created_at
+         FROM signatories WHERE {filter} ORDER BY id LIMIT ?3 OFFSET ?4"
+    )))
+    .bind(&matcher)
+    .bind(q.petition_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(SignatoryPage { total, rows })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Signatory> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, {FIELD_COLUMNS}, created_at, updated_at FROM signatories WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("there is no signatory with id {id}")))?;
+    let petitions: Vec<String> = sqlx::query_scalar(
+        "SELECT p.title FROM signatures s JOIN petitions p ON p.id = s.petition_id
+         WHERE s.signatory_id = ? ORDER BY p.title",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Signatory {
+        id,
+        fields: fields_from_row(&row)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        petitions,
+    })
+}
+
+/// Replaces a person's fields after checking them with the same rules as an import.
+pub async fn update(db: &Db, id: i64, fields: &SignatoryFields) -> Result<Signatory> {
+    let fields = super::super::imports::tidy(fields.clone());
+    super::check(&fields).map_err(Error::InvalidInput)?;
+    let mut tx = db.pool().begin().await?;
+    let key = super::dedupe_key(&fields);
+    let other: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM signatories WHERE dedupe_key = ? AND id <> ?")
+            .bind(&key)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(other) = other {
+        return Err(Error::Conflict(format!(
+            "signatory {other} already has this address (or name and postcode); merge by editing that one instead"
+        )));
+    }
+    let done = write_fields(&mut tx, id, key.as_deref(), &fields).await?;
+    if done == 0 {
+        return Err(Error::NotFound(format!(
+            "there is no signatory with id {id}"
+        )));
+    }
+    tx.commit().await?;
+    get(db, id).await
+}
+
+/// Writes all fields of an existing person and re-indexes them; returns rows changed.
+pub(crate) async fn write_fields(
+    conn: &mut SqliteConnection,
+    id: i64,
+    key: Option<&str>,
+    f: &SignatoryFields,
+) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE signatories SET dedupe_key = ?, first_name = ?, last_name = ?, email = ?, phone = ?,
+            street = ?, postcode = ?, town = ?, country = ?, language = ?, consent = ?, consent_at = ?,
+            consent_source = ?, subscription = ?, tags = ?, custom = ?, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(key)
+    .bind(&f.first_name)
+    .bind(&f.last_name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.street)
+    .bind(&f.postcode)
+    .bind(&f.town)
+    .bind(&f.country)
+    .bind(&f.language)
+    .bind(f.consent)
+    .bind(&f.consent_at)
+    .bind(&f.consent_source)
+    .bind(f.subscription.as_str())
+    .bind(serde_json::to_string(&f.tags).expect("strings serialise"))
+    .bind(serde_json::to_string(&f.custom).expect("strings serialise"))
+    .bind(now())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if done > 0 {
+        sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let (name, email, town) = search_text(f);
+        sqlx::query("INSERT INTO signatory_search (rowid, name, email, town) VALUES (?, ?, ?, ?)")
+            .bind(id)
+            .bind(name)
+            .bind(email)
+            .bind(town)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(done)
+}
+
+/// What the search index holds for a person.
+pub(crate) fn search_text(f: &SignatoryFields) -> (String, String, String) {
+    let name = format!(
+        "{} {}",
+        f.first_name.as_deref().unwrap_or(""),
+        f.last_name.as_deref().unwrap_or("")
+    );
+    (
+        name,
+        f.email.clone().unwrap_or_default(),
+        f.town.clone().unwrap_or_default(),
+    )
+}
+
+/// Removes a person and their signatures (not their traces in import history: see `erase`).
+pub async fn delete(db: &Db, id: i64) -> Result<()> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query("DELETE FROM signatories WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(Error::NotFound(format!(
+            "there is no signatory with id {id}"
+        )));
+    }
+    sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,12 @@
+import type { MessageKey } from '../i18n/en';
+
+export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export'] as const;
+export type View = (typeof VIEWS)[number];
+
+export const VIEW_LABELS: Record<View, MessageKey> = {
+  signatories: 'nav.signatories',
+  import: 'nav.import',
+  imports: 'nav.imports',
+  campaigns: 'nav.campaigns',
+  export: 'nav.export',
+};

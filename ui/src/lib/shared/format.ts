@@ -1,0 +1,53 @@
+import type { Lang } from '../i18n/types';
+
+/** A backend timestamp ("2024-05-01 12:30:00", RFC 3339 or a plain date) as a Date. */
+export function parseTimestamp(value: string): Date | null {
+  const text = value.trim();
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  let iso = text.replace(' ', 'T');
+  // SQLite's CURRENT_TIMESTAMP carries no zone and is UTC.
+  if (!dateOnly && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(iso)) iso += 'Z';
+  const date = new Date(dateOnly ? `${text}T00:00:00` : iso);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Date and time in the person's language; the raw text if it cannot be read. */
+export function formatDateTime(value: string | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const date = parseTimestamp(value);
+  if (!date) return value;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) {
+    return new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(date);
+  }
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+export function formatNumber(value: number, lang: Lang): string {
+  return new Intl.NumberFormat(lang).format(value);
+}
+
+/** Percentage done, 0–100, or null when the total is unknown. */
+export function percent(done: number, total: number): number | null {
+  if (!(total > 0)) return null;
+  return Math.max(0, Math.min(100, Math.round((done / total) * 100)));
+}
+
+/** "First Last", whichever parts exist; empty when neither does. */
+export function fullName(first: string | null, last: string | null): string {
+  return [first, last]
+    .map((part) => (part ?? '').trim())
+    .filter((part) => part !== '')
+    .join(' ');
+}
+
+/** The file name without folders or extension, for suggested file names. */
+export function fileStem(path: string): string {
+  const name = path.split(/[\\/]/).pop() ?? path;
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** A value shortened to max characters with an ellipsis. */
+export function truncate(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, Math.max(0, max - 1))}…` : value;
+}

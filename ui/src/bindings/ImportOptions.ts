@@ -2,4 +2,20 @@
 import type { ColumnMapping } from "./ColumnMapping";
 import type { OnExisting } from "./OnExisting";
 
-export type ImportOptions = { encoding: string | null, delimiter: string | null, sheet: string | null, mapping: Array<ColumnMapping>, on_existing: OnExisting, petition_id: number | null, };
+export type ImportOptions = { 
+/**
+ * An encoding label ("UTF-8", "windows-1251" ...); `None` detects it.
+ */
+encoding: string | null, 
+/**
+ * `,` `;` tab or `|`; `None` detects it.
+ */
+delimiter: string | null, 
+/**
+ * The sheet of a workbook; `None` takes the first.
+ */
+sheet: string | null, 
+/**
+ * Changes to the guessed mapping, by column index.
+ */
+mapping: Array<ColumnMapping>, on_existing: OnExisting, petition_id: number | null, };

@@ -4,4 +4,16 @@ import type { FileFormat } from "./FileFormat";
 import type { ImportReport } from "./ImportReport";
 import type { SignatoryFields } from "./SignatoryFields";
 
-export type ImportPreview = { file_name: string, format: FileFormat, encoding: string | null, delimiter: string | null, sheets: Array<string>, headers: Array<string>, mapping: Array<ColumnMapping>, sample: Array<Array<string>>, drafts: Array<SignatoryFields>, report: ImportReport, };
+export type ImportPreview = { file_name: string, format: FileFormat, encoding: string | null, delimiter: string | null, sheets: Array<string>, headers: Array<string>, mapping: Array<ColumnMapping>, 
+/**
+ * The first rows as they are in the file.
+ */
+sample: Array<Array<string>>, 
+/**
+ * The first accepted rows as they would be stored.
+ */
+drafts: Array<SignatoryFields>, 
+/**
+ * What importing would do: a full dry run.
+ */
+report: ImportReport, };

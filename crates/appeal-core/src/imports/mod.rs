@@ -329,3 +329,19 @@ pub fn headers(path: &Path, opts: &ImportOptions) -> Result<Vec<String>> {
     )?;
     Ok(src.headers)
 }
+
+/// For the fuzzer (`fuzz/`): everything an import does to a file short of the database —
+/// decoding, splitting, mapping and checking each row. It must never panic.
+#[doc(hidden)]
+pub fn fuzz_parse(bytes: &[u8], file_name: &str) {
+    let Ok(mut src) =
+        source::Source::from_bytes(bytes.to_vec(), file_name.to_string(), None, None, None)
+    else {
+        return;
+    };
+    let mapping = mapping::guess(&src.headers);
+    let mut rec = StringRecord::new();
+    while let Ok(Some(_)) = src.next_row(&mut rec) {
+        let _ = row::convert(&rec, &mapping, file_name);
+    }
+}

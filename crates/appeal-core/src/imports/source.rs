@@ -62,11 +62,23 @@ impl Source {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
+        Source::from_bytes(bytes, file_name, encoding, delimiter, sheet)
+    }
+
+    /// Reads a file already in memory; `file_name` decides the format by its extension when
+    /// the bytes do not (a workbook is a zip or OLE file whatever its name).
+    pub fn from_bytes(
+        bytes: Vec<u8>,
+        file_name: String,
+        encoding: Option<&str>,
+        delimiter: Option<&str>,
+        sheet: Option<&str>,
+    ) -> Result<Source> {
         let content_hash = {
             use sha2::{Digest, Sha256};
             hex::encode(Sha256::digest(&bytes))
         };
-        let ext = path
+        let ext = Path::new(&file_name)
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();

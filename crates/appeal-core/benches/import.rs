@@ -1,0 +1,179 @@
+//! Import benchmark: writes a signature list of ROWS rows (default 1,000,000; about 60 MB,
+//! 5% of them repeats of an earlier address in another case), imports it into a fresh
+//! database, and times searches on the result. Prints a report; run with
+//! `cargo bench -p appeal-core --bench import` (ROWS=100000 for a quick look).
+
+use std::io::{BufWriter, Write};
+use std::time::{Duration, Instant};
+
+use appeal_core::imports::{self, ImportOptions};
+use appeal_core::progress::Silent;
+use appeal_core::signatories::{self, SignatoryQuery};
+use appeal_core::{Db, campaigns};
+
+const FIRST: [&str; 12] = [
+    "Anna",
+    "Jonas",
+    "Maja",
+    "Léa",
+    "Søren",
+    "Ирина",
+    "Олег",
+    "Greta",
+    "Émile",
+    "Tomas",
+    "Nina",
+    "Pavel",
+];
+const LAST: [&str; 12] = [
+    "Petrova",
+    "Weber",
+    "Horvat",
+    "Dubois",
+    "Møller",
+    "Смирнова",
+    "Кузнецов",
+    "Lindqvist",
+    "Roux",
+    "Novak",
+    "Berg",
+    "Orlov",
+];
+const TOWNS: [&str; 8] = [
+    "Berlin",
+    "Hamburg",
+    "Lyon",
+    "København",
+    "Казань",
+    "Пермь",
+    "Stockholm",
+    "Graz",
+];
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn write_list(path: &std::path::Path, rows: usize) -> u64 {
+    let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(
+        w,
+        "first_name,last_name,email,zip_code,can2_user_city,country,date,comment"
+    )
+    .unwrap();
+    for i in 0..rows {
+        // Every 20th row repeats an earlier person's address in upper case.
+        let n = if i % 20 == 19 { i / 2 } else { i };
+        let email = format!("person{n}@example.org");
+        let email = if n != i { email.to_uppercase() } else { email };
+        writeln!(
+            w,
+            "{},{},{},{:05},{},DE,2026-10-{:02},\"Free them, now\"",
+            FIRST[n % 12],
+            LAST[(n / 12) % 12],
+            email,
+            10000 + n % 89999,
+            TOWNS[n % 8],
+            1 + n % 28
+        )
+        .unwrap();
+    }
+    w.flush().unwrap();
+    std::fs::metadata(path).unwrap().len()
+}
+
+#[tokio::main]
+async fn main() {
+    let rows: usize = std::env::var("ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("list.csv");
+    let bytes = write_list(&csv, rows);
+    let db = Db::open(dir.path().join("bench.db")).await.unwrap();
+    let c = campaigns::create_campaign(&db, "Bench").await.unwrap();
+    let p = campaigns::create_petition(&db, c.id, "Bench petition")
+        .await
+        .unwrap();
+    let opts = ImportOptions {
+        petition_id: Some(p.id),
+        ..Default::default()
+    };
+
+    let start = Instant::now();
+    let report = imports::run(&db, &csv, &opts, &Silent).await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(report.rows as usize, rows);
+
+    let queries = [
+        "anna",
+        "petrova",
+        "person12345@example.org",
+        "казань",
+        "graz",
+        "x",
+        "jonas weber ham",
+    ];
+    let mut timings = Vec::new();
+    for q in queries {
+        let query = SignatoryQuery {
+            search: Some(q.into()),
+            offset: 0,
+            limit: 200,
+            ..Default::default()
+        };
+        let mut best = Duration::MAX;
+        for _ in 0..5 {
+            let t = Instant::now();
+            let page = signatories::list(&db, &query).await.unwrap();
+            best = best.min(t.elapsed());
+            std::hint::black_box(page);
+        }
+        timings.push((q, best));
+    }
+    let deep = SignatoryQuery {
+        offset: (rows as i64) * 9 / 10,
+        limit: 200,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    signatories::list(&db, &deep).await.unwrap();
+    let deep_page = t.elapsed();
+
+    println!(
+        "import benchmark: {rows} rows, {:.1} MB CSV",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  imported {} / updated {} / duplicates {} / rejected {}",
+        report.imported, report.updated, report.duplicates, report.rejected
+    );
+    println!("  import time      {:>8.2} s", took.as_secs_f64());
+    println!(
+        "  throughput       {:>8.0} rows/s",
+        rows as f64 / took.as_secs_f64()
+    );
+    println!(
+        "  peak memory      {:>8.1} MB (VmHWM of the whole process)",
+        peak_rss_mb()
+    );
+    for (q, d) in timings {
+        println!(
+            "  search {:<28} {:>6.1} ms (best of 5, total count + first 200 rows)",
+            format!("\"{q}\""),
+            d.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "  page at offset 90%               {:>6.1} ms",
+        deep_page.as_secs_f64() * 1e3
+    );
+    db.close().await;
+}

@@ -1,0 +1,84 @@
+//! Shared by the core's integration tests: a fresh database file and the fixtures.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use appeal_core::Db;
+use appeal_core::campaigns;
+use appeal_core::imports::{self, ImportOptions, ImportReport};
+use appeal_core::progress::Silent;
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+}
+
+pub struct TestDb {
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+    pub petition: i64,
+}
+
+/// A new database file with one campaign and one petition.
+pub async fn fresh() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("test.db")).await.unwrap();
+    let c = campaigns::create_campaign(&db, "Free N.").await.unwrap();
+    let p = campaigns::create_petition(&db, c.id, "Open letter")
+        .await
+        .unwrap();
+    TestDb {
+        db,
+        dir,
+        petition: p.id,
+    }
+}
+
+impl TestDb {
+    pub fn opts(&self) -> ImportOptions {
+        ImportOptions {
+            petition_id: Some(self.petition),
+            ..Default::default()
+        }
+    }
+
+    pub async fn import(&self, name: &str) -> ImportReport {
+        imports::run(&self.db, &fixture(name), &self.opts(), &Silent)
+            .await
+            .unwrap()
+    }
+
+    pub async fn import_with(&self, name: &str, opts: &ImportOptions) -> ImportReport {
+        imports::run(&self.db, &fixture(name), opts, &Silent)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    pub async fn people(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM signatories").await
+    }
+
+    /// The stored value of one column for the person with this (normalised) address.
+    pub async fn field(&self, email: &str, column: &str) -> Option<String> {
+        let sql = format!("SELECT CAST({column} AS TEXT) FROM signatories WHERE dedupe_key = ?");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(format!("e:{email}"))
+            .fetch_optional(self.db.pool())
+            .await
+            .unwrap()
+            .flatten()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}

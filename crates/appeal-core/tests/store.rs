@@ -1,0 +1,177 @@
+//! The database file itself, browsing, editing and exporting.
+
+mod common;
+
+use appeal_core::export::{self, ExportOptions, ExportPreset};
+use appeal_core::signatories::{self, SignatoryQuery};
+use appeal_core::{Db, Error};
+use common::fresh;
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_with_a_clear_error() {
+    let t = fresh().await;
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99991231235959, 'future', 1, x'00', 0)")
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let path = t.db.path().to_path_buf();
+    t.db.clone().close().await;
+    let err = Db::open(&path).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NewerDatabase {
+                found: 99991231235959,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("update Appeal Desk"));
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_sqlite_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, "these are my notes, not a database ".repeat(200)).unwrap();
+    let err = Db::open(&path).await.unwrap_err();
+    assert!(
+        err.to_string().contains("is not an Appeal Desk database"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn search_matches_word_prefixes_of_name_email_and_town_in_any_script() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    t.import("speakout_utf16.csv").await;
+    let find = |s: &str| {
+        let q = SignatoryQuery {
+            search: Some(s.into()),
+            limit: 50,
+            ..Default::default()
+        };
+        let db = t.db.clone();
+        async move { signatories::list(&db, &q).await.unwrap() }
+    };
+    assert_eq!(find("petr").await.total, 1);
+    assert_eq!(
+        find("ham").await.rows[0].first_name.as_deref(),
+        Some("Jonas")
+    );
+    assert_eq!(find("ИВАН").await.rows[0].town.as_deref(), Some("Београд"));
+    assert_eq!(find("soren").await.total, 1, "diacritics are folded: Søren");
+    assert_eq!(
+        find("NEAR(\"zz*").await.total,
+        0,
+        "FTS syntax in the box is only words"
+    );
+    assert_eq!(
+        find("org)").await.total,
+        2,
+        "a stray bracket is no syntax error: Anna and Jonas at example.org"
+    );
+    assert_eq!(find("").await.total, 6);
+    let page = signatories::list(
+        &t.db,
+        &SignatoryQuery {
+            offset: 4,
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((page.total, page.rows.len()), (6, 2));
+}
+
+#[tokio::test]
+async fn editing_checks_the_same_rules_as_importing_and_keeps_addresses_unique() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let anna = signatories::list(
+        &t.db,
+        &SignatoryQuery {
+            search: Some("anna".into()),
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .rows[0]
+        .id;
+    let mut f = signatories::get(&t.db, anna).await.unwrap().fields;
+    f.town = Some("  Leipzig ".into());
+    let saved = signatories::update(&t.db, anna, &f).await.unwrap();
+    assert_eq!(saved.fields.town.as_deref(), Some("Leipzig"));
+    assert_eq!(saved.petitions, vec!["Open letter".to_string()]);
+    f.email = Some("ivan@@mail".into());
+    let err = signatories::update(&t.db, anna, &f).await.unwrap_err();
+    assert_eq!(err.to_string(), "'ivan@@mail' is not an email address");
+    f.email = Some("Jonas.Weber@example.org".into());
+    let err = signatories::update(&t.db, anna, &f).await.unwrap_err();
+    assert_eq!(err.code(), "conflict");
+    signatories::delete(&t.db, anna).await.unwrap();
+    assert_eq!(
+        signatories::get(&t.db, anna).await.unwrap_err().code(),
+        "not_found"
+    );
+}
+
+#[tokio::test]
+async fn export_neutralises_formulas_and_the_delivery_preset_keeps_only_name_and_town() {
+    let t = fresh().await;
+    t.import("hostile.csv").await;
+    let out = t.path("delivery.csv");
+    let opts = ExportOptions {
+        petition_id: Some(t.petition),
+        preset: ExportPreset::Delivery,
+        columns: vec![],
+        bom: true,
+    };
+    let r = export::export_signatures(&t.db, &out, &opts).await.unwrap();
+    assert_eq!(r.rows, 4);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("\u{feff}first_name,last_name,town"));
+    assert_eq!(
+        lines.next(),
+        Some(r#""'=HYPERLINK(""http://evil"")",Evil,'+Town"#)
+    );
+    assert!(
+        !text.contains("@example.org"),
+        "no addresses in a delivery export"
+    );
+
+    let all = t.path("all.csv");
+    let opts = ExportOptions {
+        petition_id: None,
+        preset: ExportPreset::All,
+        columns: vec![],
+        bom: false,
+    };
+    export::export_signatures(&t.db, &all, &opts).await.unwrap();
+    let text = std::fs::read_to_string(&all).unwrap();
+    assert!(text.starts_with("first_name,last_name,email,"));
+    assert!(
+        text.lines().next().unwrap().ends_with(",note"),
+        "custom fields become columns"
+    );
+    assert!(
+        text.contains(",'-tab@example.org,"),
+        "a leading minus cannot start a formula"
+    );
+
+    let opts = ExportOptions {
+        preset: ExportPreset::Custom,
+        columns: vec!["shoe_size".into()],
+        ..Default::default()
+    };
+    let err = export::export_signatures(&t.db, &all, &opts)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("there is no column \"shoe_size\""));
+}

@@ -1,0 +1,10 @@
+//! Tauri commands, one file per domain. Each takes the state, calls one core function and
+//! turns its error into `{code, message}`.
+
+pub mod campaigns;
+pub mod db;
+pub mod export;
+pub mod imports;
+pub mod signatories;
+
+pub type Cmd<T> = Result<T, appeal_core::AppError>;

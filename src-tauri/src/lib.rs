@@ -1,0 +1,56 @@
+//! The desktop shell: opens the database, registers the commands, shows the window.
+//! All behaviour lives in `appeal-core`; the commands here only adapt.
+
+mod commands;
+
+use appeal_core::Db;
+use tauri::Manager;
+
+/// What every command reaches: the open database.
+pub struct AppState {
+    pub db: Db,
+}
+
+/// The database the app opens: `APPEAL_DB` if set, else the default in the data directory.
+fn database_path() -> Result<std::path::PathBuf, appeal_core::Error> {
+    match std::env::var_os("APPEAL_DB") {
+        Some(p) if !p.is_empty() => Ok(p.into()),
+        _ => Db::default_path(),
+    }
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("APPEAL_LOG"))
+        .init();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let path = database_path()?;
+            let db = tauri::async_runtime::block_on(Db::open(&path))?;
+            tracing::info!(path = %path.display(), "database open");
+            app.manage(AppState { db });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::db::db_info,
+            commands::campaigns::list_campaigns,
+            commands::campaigns::create_campaign,
+            commands::campaigns::list_petitions,
+            commands::campaigns::create_petition,
+            commands::signatories::list_signatories,
+            commands::signatories::get_signatory,
+            commands::signatories::update_signatory,
+            commands::signatories::delete_signatory,
+            commands::signatories::erase_signatory,
+            commands::imports::preview_import,
+            commands::imports::run_import,
+            commands::imports::list_imports,
+            commands::imports::undo_import,
+            commands::imports::save_rejects,
+            commands::export::export_columns,
+            commands::export::export_signatures,
+        ])
+        .run(tauri::generate_context!())
+        .expect("the Appeal Desk window could not start");
+}

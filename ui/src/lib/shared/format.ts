@@ -22,6 +22,13 @@ export function formatDateTime(value: string | null | undefined, lang: Lang): st
   return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
 }
 
+/** The date alone, for narrow table columns. */
+export function formatDate(value: string | null | undefined, lang: Lang): string {
+  if (!value) return '';
+  const date = parseTimestamp(value);
+  return date ? new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(date) : value;
+}
+
 export function formatNumber(value: number, lang: Lang): string {
   return new Intl.NumberFormat(lang).format(value);
 }

@@ -63,7 +63,7 @@ export function parseTags(text: string): string[] {
 }
 
 export function fromForm(form: SignatoryForm): SignatoryFields {
-  const custom: { [key in string]?: string } = {};
+  const custom: Record<string, string> = {};
   for (const entry of form.custom) {
     const key = entry.key.trim();
     if (key !== '') custom[key] = entry.value.trim();

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { fileStem, formatDate, formatDateTime, formatNumber, fullName, parseTimestamp, percent, truncate } from './format';
+
+describe('parseTimestamp', () => {
+  it('reads SQLite timestamps as UTC', () => {
+    expect(parseTimestamp('2024-05-01 12:30:00')?.toISOString()).toBe('2024-05-01T12:30:00.000Z');
+  });
+  it('reads RFC 3339 with a zone', () => {
+    expect(parseTimestamp('2024-05-01T12:30:00+02:00')?.toISOString()).toBe('2024-05-01T10:30:00.000Z');
+    expect(parseTimestamp('2024-05-01T12:30:00Z')?.toISOString()).toBe('2024-05-01T12:30:00.000Z');
+  });
+  it('reads plain dates', () => {
+    expect(parseTimestamp('2024-05-01')?.getDate()).toBe(1);
+  });
+  it('returns null for text it cannot read', () => {
+    expect(parseTimestamp('last Tuesday')).toBeNull();
+  });
+});
+
+describe('formatDateTime', () => {
+  it('formats for the language', () => {
+    const text = formatDateTime('2024-05-01', 'en');
+    expect(text).toContain('2024');
+    expect(text).toContain('May');
+    expect(formatDateTime('2024-05-01', 'ru')).toContain('мая');
+  });
+  it('can leave the time out', () => {
+    expect(formatDate('2024-05-01 09:30:00', 'en')).toBe('May 1, 2024');
+  });
+  it('shows unreadable values as they are, and nothing for null', () => {
+    expect(formatDateTime('soon', 'en')).toBe('soon');
+    expect(formatDateTime(null, 'en')).toBe('');
+  });
+});
+
+describe('small helpers', () => {
+  it('formats numbers per language', () => {
+    expect(formatNumber(1234567, 'en')).toBe('1,234,567');
+    expect(formatNumber(1234567, 'ru')).toBe('1\u00a0234\u00a0567');
+  });
+  it('computes percentages and knows when the total is unknown', () => {
+    expect(percent(50, 200)).toBe(25);
+    expect(percent(300, 200)).toBe(100);
+    expect(percent(10, 0)).toBeNull();
+  });
+  it('joins names', () => {
+    expect(fullName('Mira', 'Kestrel')).toBe('Mira Kestrel');
+    expect(fullName(null, ' Kestrel ')).toBe('Kestrel');
+    expect(fullName(null, null)).toBe('');
+  });
+  it('takes the file stem from either kind of path', () => {
+    expect(fileStem('/home/a/list.final.csv')).toBe('list.final');
+    expect(fileStem('C:\\Users\\a\\paper.xlsx')).toBe('paper');
+    expect(fileStem('noext')).toBe('noext');
+  });
+  it('truncates long values', () => {
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(truncate('abc', 4)).toBe('abc');
+  });
+});

@@ -3,6 +3,9 @@
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecc';
 
+/** The id of an element reference, W3C-style or the older `ELEMENT` key. */
+const idOf = (ref) => ref[ELEMENT] ?? ref.ELEMENT ?? Object.values(ref)[0];
+
 export class Session {
   constructor(base, id) {
     this.base = base;
@@ -28,12 +31,12 @@ export class Session {
 
   async find(css) {
     const el = await this.cmd('POST', '/element', { using: 'css selector', value: css });
-    return el[ELEMENT];
+    return idOf(el);
   }
 
   async findAll(css) {
     const els = await this.cmd('POST', '/elements', { using: 'css selector', value: css });
-    return els.map((e) => e[ELEMENT]);
+    return els.map(idOf);
   }
 
   /** Waits until `css` matches an element, and returns it. */
@@ -58,6 +61,15 @@ export class Session {
 
   text(el) {
     return this.cmd('GET', `/element/${el}/text`);
+  }
+
+  /** The text content of every element matching `css` (WebKit's element text skips
+   * absolutely positioned rows such as a virtual list's). */
+  textsOf(css) {
+    return this.cmd('POST', '/execute/sync', {
+      script: 'return Array.from(document.querySelectorAll(arguments[0])).map((e) => e.textContent);',
+      args: [css],
+    });
   }
 
   screenshot() {

@@ -85,6 +85,8 @@ CREATE TABLE signatures (
     created_at   TEXT NOT NULL,
     UNIQUE (signatory_id, petition_id)
 );
+-- A petition's list (export, filter); appended in order during an import, so cheap to keep.
+CREATE INDEX signatures_petition ON signatures (petition_id, signatory_id);
 
 -- What an import overwrote on people who were already there: restored on undo.
 CREATE TABLE import_changes (

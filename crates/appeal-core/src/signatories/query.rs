@@ -50,26 +50,36 @@ pub async fn list(db: &Db, q: &SignatoryQuery) -> Result<SignatoryPage> {
     let limit = q.limit.clamp(1, 1000);
     let offset = q.offset.max(0);
     let matcher = q.search.as_deref().and_then(match_expression);
-    let filter =
-        "(?1 IS NULL OR id IN (SELECT rowid FROM signatory_search WHERE signatory_search MATCH ?1))
-         AND (?2 IS NULL OR id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?2))";
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM signatories WHERE {filter}"
-    )))
-    .bind(&matcher)
-    .bind(q.petition_id)
-    .fetch_one(db.pool())
-    .await?;
-    let rows: Vec<SignatoryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    // Each filter is added only when used: an `?1 IS NULL OR ...` form would make SQLite scan
+    // every row instead of walking the search index.
+    let mut filters = Vec::new();
+    if matcher.is_some() {
+        filters.push("id IN (SELECT rowid FROM signatory_search WHERE signatory_search MATCH ?)");
+    }
+    if q.petition_id.is_some() {
+        filters.push("id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?)");
+    }
+    let filter = if filters.is_empty() { "1".to_string() } else { filters.join(" AND ") };
+    // The search index holds exactly the stored people, so a search alone is counted there.
+    let count_sql = match (&matcher, q.petition_id) {
+        (Some(_), None) => "SELECT COUNT(*) FROM signatory_search WHERE signatory_search MATCH ?".to_string(),
+        _ => format!("SELECT COUNT(*) FROM signatories WHERE {filter}"),
+    };
+    let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+    let mut page = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, first_name, last_name, email, town, country, created_at
-         FROM signatories WHERE {filter} ORDER BY id LIMIT ?3 OFFSET ?4"
-    )))
-    .bind(&matcher)
-    .bind(q.petition_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
+         FROM signatories WHERE {filter} ORDER BY id LIMIT ? OFFSET ?"
+    )));
+    if let Some(m) = &matcher {
+        count = count.bind(m.clone());
+        page = page.bind(m.clone());
+    }
+    if let Some(p) = q.petition_id {
+        count = count.bind(p);
+        page = page.bind(p);
+    }
+    let total: i64 = count.fetch_one(db.pool()).await?;
+    let rows: Vec<SignatoryRow> = page.bind(limit).bind(offset).fetch_all(db.pool()).await?;
     Ok(SignatoryPage { total, rows })
 }
 

@@ -59,10 +59,16 @@ pub async fn list(db: &Db, q: &SignatoryQuery) -> Result<SignatoryPage> {
     if q.petition_id.is_some() {
         filters.push("id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?)");
     }
-    let filter = if filters.is_empty() { "1".to_string() } else { filters.join(" AND ") };
+    let filter = if filters.is_empty() {
+        "1".to_string()
+    } else {
+        filters.join(" AND ")
+    };
     // The search index holds exactly the stored people, so a search alone is counted there.
     let count_sql = match (&matcher, q.petition_id) {
-        (Some(_), None) => "SELECT COUNT(*) FROM signatory_search WHERE signatory_search MATCH ?".to_string(),
+        (Some(_), None) => {
+            "SELECT COUNT(*) FROM signatory_search WHERE signatory_search MATCH ?".to_string()
+        }
         _ => format!("SELECT COUNT(*) FROM signatories WHERE {filter}"),
     };
     let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));

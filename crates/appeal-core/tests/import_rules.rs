@@ -282,3 +282,32 @@ async fn suppression_by_address_skips_the_row_and_says_so() {
     let r = t.import("action_network.csv").await;
     assert_eq!((r.imported, r.suppressed), (2, 1));
 }
+
+#[tokio::test]
+async fn progress_is_reported_and_ends_at_the_whole_file() {
+    let t = fresh().await;
+    let path = t.path("many.csv");
+    let mut body = String::from("email,first_name\n");
+    for i in 0..10_000 {
+        body.push_str(&format!("p{i}@example.org,Person{i}\n"));
+    }
+    std::fs::write(&path, &body).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |p: imports::ImportProgress| seen.lock().unwrap().push(p);
+    let r = imports::run(&t.db, &path, &t.opts(), &progress)
+        .await
+        .unwrap();
+    assert_eq!(r.imported, 10_000);
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        seen.len() >= 3,
+        "a report per batch of 4000 rows, got {}",
+        seen.len()
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].bytes <= w[1].bytes),
+        "never goes backwards"
+    );
+    let last = seen.last().unwrap();
+    assert_eq!((last.rows, last.bytes), (10_000, last.total_bytes));
+}

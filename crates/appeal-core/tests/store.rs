@@ -74,6 +74,13 @@ async fn search_matches_word_prefixes_of_name_email_and_town_in_any_script() {
         "a stray bracket is no syntax error: Anna and Jonas at example.org"
     );
     assert_eq!(find("").await.total, 6);
+    assert_eq!(
+        find("JONAS.weber@exa").await.rows[0].first_name.as_deref(),
+        Some("Jonas"),
+        "an address prefix"
+    );
+    assert_eq!(find("jonas.weber@example.org").await.total, 1);
+    assert_eq!(find("nobody@example.org").await.total, 0);
     let page = signatories::list(
         &t.db,
         &SignatoryQuery {

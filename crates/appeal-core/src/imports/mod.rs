@@ -151,6 +151,78 @@ fn delimiter_name(d: u8) -> String {
     }
 }
 
+/// What the reading thread hands to the writer: a batch of accepted rows and what else it
+/// met on the way.
+#[derive(Default)]
+struct Parsed {
+    drafts: Vec<row::Draft>,
+    rejects: Vec<RejectedRow>,
+    rows: i64,
+    suppressed: i64,
+    position: u64,
+}
+
+/// Reads, converts and checks rows on a blocking thread while the caller writes the previous
+/// batch: the file is parsed on one core while SQLite works on the other.
+fn spawn_reader(
+    mut src: source::Source,
+    mapping: Vec<ColumnMapping>,
+    suppressed: std::collections::HashSet<String>,
+    hasher: Hasher,
+    sample: std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+) -> tokio::sync::mpsc::Receiver<Result<Parsed>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let mut rec = StringRecord::new();
+        let mut cur = Parsed::default();
+        loop {
+            let line = match src.next_row(&mut rec) {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            if rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            cur.rows += 1;
+            if let Ok(mut s) = sample.lock()
+                && s.len() < SAMPLE_ROWS
+            {
+                s.push(rec.iter().map(str::to_string).collect());
+            }
+            match row::convert(&rec, &mapping, &src.file_name) {
+                Err(reason) => cur.rejects.push(RejectedRow {
+                    line: line as i64,
+                    reason,
+                    values: rec.iter().map(str::to_string).collect(),
+                }),
+                Ok(d) => {
+                    let on_list = !suppressed.is_empty()
+                        && suppression_subject(&d.fields)
+                            .is_some_and(|s| suppressed.contains(&hasher.hash(&s)));
+                    if on_list {
+                        cur.suppressed += 1;
+                    } else {
+                        cur.drafts.push(d);
+                    }
+                }
+            }
+            if cur.drafts.len() == BATCH {
+                cur.position = src.position();
+                if tx.blocking_send(Ok(std::mem::take(&mut cur))).is_err() {
+                    return; // the writer stopped (an error): nothing more to do
+                }
+            }
+        }
+        cur.position = src.total_bytes;
+        let _ = tx.blocking_send(Ok(cur));
+    });
+    rx
+}
+
 async fn execute(
     db: &Db,
     path: &Path,
@@ -158,12 +230,22 @@ async fn execute(
     dry_run: bool,
     progress: &dyn Progress<ImportProgress>,
 ) -> Result<ImportPreview> {
-    let mut src = source::Source::open(
-        path,
-        opts.encoding.as_deref(),
-        opts.delimiter.as_deref(),
-        opts.sheet.as_deref(),
-    )?;
+    let path_owned = path.to_path_buf();
+    let (encoding, delimiter, sheet) = (
+        opts.encoding.clone(),
+        opts.delimiter.clone(),
+        opts.sheet.clone(),
+    );
+    let src = tokio::task::spawn_blocking(move || {
+        source::Source::open(
+            &path_owned,
+            encoding.as_deref(),
+            delimiter.as_deref(),
+            sheet.as_deref(),
+        )
+    })
+    .await
+    .expect("the file reader does not panic")?;
     let mut mapping = mapping::guess(&src.headers);
     mapping::apply_overrides(&mut mapping, &opts.mapping)?;
     if let Some(p) = opts.petition_id {
@@ -202,57 +284,47 @@ async fn execute(
         dry_run,
         ..Default::default()
     };
-    let (mut sample, mut drafts) = (Vec::new(), Vec::new());
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut rec = StringRecord::new();
+    let mut drafts = Vec::new();
     let total_bytes = src.total_bytes as i64;
-    while let Some(line) = src.next_row(&mut rec)? {
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        report.rows += 1;
-        if sample.len() < SAMPLE_ROWS {
-            sample.push(rec.iter().map(str::to_string).collect());
-        }
-        match row::convert(&rec, &mapping, &src.file_name) {
-            Err(reason) => {
-                report.rejected += 1;
-                let values: Vec<String> = rec.iter().map(str::to_string).collect();
-                store_reject(&mut tx, import_id, line as i64, &reason, &values, &mapping).await?;
-                if report.rejects.len() < MAX_REPORTED_REJECTS {
-                    report.rejects.push(RejectedRow {
-                        line: line as i64,
-                        reason,
-                        values,
-                    });
-                }
-            }
-            Ok(d) => {
-                let on_list = !suppressed.is_empty()
-                    && suppression_subject(&d.fields)
-                        .is_some_and(|s| suppressed.contains(&hasher.hash(&s)));
-                if on_list {
-                    report.suppressed += 1;
-                    continue;
-                }
-                if drafts.len() < SAMPLE_ROWS {
-                    drafts.push(d.fields.clone());
-                }
-                batch.push(d);
-                if batch.len() == BATCH {
-                    writer
-                        .write_batch(&mut tx, std::mem::take(&mut batch))
-                        .await?;
-                    progress.report(ImportProgress {
-                        rows: report.rows,
-                        bytes: src.position() as i64,
-                        total_bytes,
-                    });
-                }
+    let preview = ImportPreview {
+        file_name: src.file_name.clone(),
+        format: src.format,
+        encoding: src.encoding.map(str::to_string),
+        delimiter: src.delimiter.map(delimiter_name),
+        sheets: src.sheets.clone(),
+        headers: src.headers.clone(),
+        mapping: mapping.clone(),
+        sample: Vec::new(),
+        drafts: Vec::new(),
+        report: ImportReport::default(),
+    };
+    let sample = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut batches = spawn_reader(src, mapping.clone(), suppressed, hasher, sample.clone());
+    while let Some(batch) = batches.recv().await {
+        let batch = batch?;
+        report.rows += batch.rows;
+        report.suppressed += batch.suppressed;
+        report.rejected += batch.rejects.len() as i64;
+        for r in batch.rejects {
+            store_reject(&mut tx, import_id, r.line, &r.reason, &r.values, &mapping).await?;
+            if report.rejects.len() < MAX_REPORTED_REJECTS {
+                report.rejects.push(r);
             }
         }
+        for d in batch
+            .drafts
+            .iter()
+            .take(SAMPLE_ROWS.saturating_sub(drafts.len()))
+        {
+            drafts.push(d.fields.clone());
+        }
+        writer.write_batch(&mut tx, batch.drafts).await?;
+        progress.report(ImportProgress {
+            rows: report.rows,
+            bytes: batch.position as i64,
+            total_bytes,
+        });
     }
-    writer.write_batch(&mut tx, batch).await?;
     report.imported = writer.counts.imported;
     report.updated = writer.counts.updated;
     report.duplicates = writer.counts.duplicates;
@@ -274,22 +346,12 @@ async fn execute(
         tx.commit().await?;
         report.import_id = Some(import_id);
     }
-    progress.report(ImportProgress {
-        rows: report.rows,
-        bytes: total_bytes,
-        total_bytes,
-    });
+    let sample = std::mem::take(&mut *sample.lock().expect("the reader finished"));
     Ok(ImportPreview {
-        file_name: src.file_name,
-        format: src.format,
-        encoding: src.encoding.map(str::to_string),
-        delimiter: src.delimiter.map(delimiter_name),
-        sheets: src.sheets,
-        headers: src.headers,
-        mapping,
         sample,
         drafts,
         report,
+        ..preview
     })
 }
 

@@ -14,7 +14,7 @@ use super::OnExisting;
 use super::row::{Draft, merge};
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
-use crate::signatories::query::{FIELD_COLUMNS, fields_from_row, search_text, write_fields};
+use crate::signatories::query::{FIELD_COLUMNS, fields_from_row, write_fields};
 
 /// Rows per INSERT statement: 20 parameters a row stays well under SQLite's 32766.
 const CHUNK: usize = 500;
@@ -95,10 +95,11 @@ impl Writer {
                 }
             }
         }
-        let existing = self.lookup(conn, &by_key).await?;
+        let keys: Vec<&String> = by_key.keys().collect();
+        let existing = self.lookup(conn, &keys).await?;
         let mut new_people: Vec<(i64, Draft)> = Vec::new();
         let mut signings: Vec<Signing> = Vec::with_capacity(uniques.len());
-        for d in uniques {
+        for mut d in uniques {
             let found = d.key.as_ref().and_then(|k| existing.get(k));
             let id = match found {
                 Some((id, old)) => {
@@ -115,15 +116,36 @@ impl Writer {
             };
             signings.push(Signing {
                 signatory_id: id,
-                signed_at: d.signed_at.clone(),
-                comment: d.comment.clone(),
+                signed_at: d.signed_at.take(),
+                comment: d.comment.take(),
             });
             if found.is_none() {
                 new_people.push((id, d));
             }
         }
-        for chunk in new_people.chunks(CHUNK) {
+        let new_ids = new_people
+            .first()
+            .map(|(id, _)| *id)
+            .zip(new_people.last().map(|(id, _)| *id));
+        let mut people = new_people.into_iter();
+        loop {
+            let chunk: Vec<(i64, Draft)> = people.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
             self.insert_people(conn, chunk).await?;
+        }
+        if let Some((first, last)) = new_ids {
+            // New people have consecutive ids; index them in one statement, no values copied.
+            sqlx::query(
+                "INSERT INTO signatory_search (rowid, name, email, town)
+                 SELECT id, coalesce(first_name, '') || ' ' || coalesce(last_name, ''), coalesce(email, ''), coalesce(town, '')
+                 FROM signatories WHERE id BETWEEN ? AND ?",
+            )
+            .bind(first)
+            .bind(last)
+            .execute(&mut *conn)
+            .await?;
         }
         if self.petition_id.is_some() {
             for chunk in signings.chunks(CHUNK) {
@@ -136,9 +158,8 @@ impl Writer {
     async fn lookup(
         &self,
         conn: &mut SqliteConnection,
-        keys: &HashMap<String, usize>,
+        keys: &[&String],
     ) -> Result<HashMap<String, (i64, SignatoryFields)>> {
-        let keys: Vec<&String> = keys.keys().collect();
         let mut found = HashMap::new();
         for chunk in keys.chunks(CHUNK) {
             let sql = format!(
@@ -191,7 +212,7 @@ impl Writer {
     async fn insert_people(
         &self,
         conn: &mut SqliteConnection,
-        people: &[(i64, Draft)],
+        people: Vec<(i64, Draft)>,
     ) -> Result<()> {
         let sql = format!(
             "INSERT INTO signatories (id, dedupe_key, {FIELD_COLUMNS}, import_id, created_at, updated_at) VALUES {}",
@@ -199,39 +220,37 @@ impl Writer {
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, d) in people {
-            let f = &d.fields;
+            let f = d.fields;
+            // Values are moved into the statement, not copied.
             q = q
-                .bind(*id)
-                .bind(d.key.as_deref())
-                .bind(f.first_name.as_deref())
-                .bind(f.last_name.as_deref())
-                .bind(f.email.as_deref())
-                .bind(f.phone.as_deref())
-                .bind(f.street.as_deref())
-                .bind(f.postcode.as_deref())
-                .bind(f.town.as_deref())
-                .bind(f.country.as_deref())
-                .bind(f.language.as_deref())
+                .bind(id)
+                .bind(d.key)
+                .bind(f.first_name)
+                .bind(f.last_name)
+                .bind(f.email)
+                .bind(f.phone)
+                .bind(f.street)
+                .bind(f.postcode)
+                .bind(f.town)
+                .bind(f.country)
+                .bind(f.language)
                 .bind(f.consent)
-                .bind(f.consent_at.as_deref())
-                .bind(f.consent_source.as_deref())
+                .bind(f.consent_at)
+                .bind(f.consent_source)
                 .bind(f.subscription.as_str())
-                .bind(serde_json::to_string(&f.tags).expect("strings serialise"))
-                .bind(serde_json::to_string(&f.custom).expect("strings serialise"))
+                .bind(if f.tags.is_empty() {
+                    "[]".to_string()
+                } else {
+                    serde_json::to_string(&f.tags).expect("strings serialise")
+                })
+                .bind(if f.custom.is_empty() {
+                    "{}".to_string()
+                } else {
+                    serde_json::to_string(&f.custom).expect("strings serialise")
+                })
                 .bind(self.import_id)
-                .bind(self.now.as_str())
-                .bind(self.now.as_str());
-        }
-        q.execute(&mut *conn).await?;
-
-        let sql = format!(
-            "INSERT INTO signatory_search (rowid, name, email, town) VALUES {}",
-            placeholders(people.len(), 4)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, d) in people {
-            let (name, email, town) = search_text(&d.fields);
-            q = q.bind(*id).bind(name).bind(email).bind(town);
+                .bind(self.now.clone())
+                .bind(self.now.clone());
         }
         q.execute(&mut *conn).await?;
         Ok(())

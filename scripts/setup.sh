@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 PACKAGES=(
   build-essential pkg-config curl file libssl-dev
-  libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev libayatana-appindicator3-dev
+  libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core
 )
 missing=()
@@ -26,6 +26,15 @@ fi
 for tool in cargo node npm; do
   command -v "$tool" >/dev/null || { echo "setup: $tool is missing; install Rust (rustup) and Node.js 20 first" >&2; exit 1; }
 done
+
+# rust-toolchain.toml pins 1.95.0. Where the machine's stable toolchain is that version but
+# is not known under its number, name it so (nothing is downloaded).
+if command -v rustup >/dev/null && ! rustup toolchain list | grep -q '^1\.95\.0'; then
+  stable_dir="$(rustup toolchain list -v | awk '/^stable/ {print $NF; exit}')"
+  if [ -n "$stable_dir" ] && "$stable_dir/bin/rustc" --version | grep -q '^rustc 1\.95\.'; then
+    rustup toolchain link 1.95.0 "$stable_dir"
+  fi
+fi
 
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   echo "setup: installing the UI's npm packages"

@@ -74,6 +74,10 @@ CREATE TABLE signatories (
     updated_at     TEXT NOT NULL
 );
 
+-- Only ids, in order: scrolling to row 900,000 of the table walks this small index instead of
+-- every row (and COUNT(*) reads it too).
+CREATE INDEX signatories_by_id ON signatories (id);
+
 CREATE TABLE signatures (
     id           INTEGER PRIMARY KEY,
     signatory_id INTEGER NOT NULL REFERENCES signatories(id) ON DELETE CASCADE,

@@ -76,18 +76,29 @@ pub async fn list(db: &Db, q: &SignatoryQuery) -> Result<SignatoryPage> {
     } else {
         filters.join(" AND ")
     };
-    // The search index holds exactly the stored people, so a search alone is counted there.
-    let count_sql = match (&matcher, q.petition_id) {
-        (Some(_), None) => {
-            "SELECT COUNT(*) FROM signatory_search WHERE signatory_search MATCH ?".to_string()
-        }
-        _ => format!("SELECT COUNT(*) FROM signatories WHERE {filter}"),
+    let count_sql = if filters.is_empty() {
+        // Plain COUNT(*) lets SQLite count the smallest index; any WHERE makes it scan rows.
+        "SELECT COUNT(*) FROM signatories".to_string()
+    } else if matcher.is_some() && filters.len() == 1 {
+        // The search index holds exactly the stored people, so a search alone is counted there.
+        "SELECT COUNT(*) FROM signatory_search WHERE signatory_search MATCH ?".to_string()
+    } else {
+        format!("SELECT COUNT(*) FROM signatories WHERE {filter}")
     };
     let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
-    let mut page = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, first_name, last_name, email, town, country, created_at
-         FROM signatories WHERE {filter} ORDER BY id LIMIT ? OFFSET ?"
-    )));
+    let page_sql = if filters.is_empty() {
+        // Skip to the offset in the narrow id index, then read only the rows shown.
+        "SELECT id, first_name, last_name, email, town, country, created_at FROM signatories
+         WHERE id >= (SELECT id FROM signatories INDEXED BY signatories_by_id ORDER BY id LIMIT 1 OFFSET ?2)
+         ORDER BY id LIMIT ?1"
+            .to_string()
+    } else {
+        format!(
+            "SELECT id, first_name, last_name, email, town, country, created_at
+             FROM signatories WHERE {filter} ORDER BY id LIMIT ? OFFSET ?"
+        )
+    };
+    let mut page = sqlx::query_as(sqlx::AssertSqlSafe(page_sql));
     if let Some(prefix) = &address {
         let end = format!("{prefix}\u{10ffff}");
         count = count.bind(prefix.clone()).bind(end.clone());

@@ -10,9 +10,12 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod imports;
+pub mod mailings;
 pub mod progress;
 pub mod signatories;
 pub mod suppression;
+pub mod targets;
+pub mod templates;
 mod time_util;
 
 pub use db::{Db, DbInfo};

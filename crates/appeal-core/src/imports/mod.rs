@@ -407,3 +407,25 @@ pub fn fuzz_parse(bytes: &[u8], file_name: &str) {
         let _ = row::convert(&rec, &mapping, file_name);
     }
 }
+
+/// A whole table read into memory: headers and rows with their line numbers. For small
+/// files such as lists of targets; signature lists stream through [`run`] instead.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+pub fn read_table(path: &Path) -> Result<Table> {
+    let mut src = source::Source::open(path, None, None, None)?;
+    let mut rows = Vec::new();
+    let mut rec = StringRecord::new();
+    while let Some(line) = src.next_row(&mut rec)? {
+        if rec.iter().any(|c| !c.trim().is_empty()) {
+            rows.push((line, rec.iter().map(str::to_string).collect()));
+        }
+    }
+    Ok(Table {
+        headers: src.headers,
+        rows,
+    })
+}

@@ -23,6 +23,8 @@ pub struct EraseReport {
     pub rejected_rows: i64,
     /// Earlier versions of their record kept for undoing imports.
     pub import_changes: i64,
+    /// Merged messages to them or on their behalf.
+    pub messages: i64,
     /// Whether a hash now keeps them from being imported (and mailed) again.
     pub suppressed: bool,
 }
@@ -58,6 +60,12 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
             .rows_affected() as i64,
         None => 0,
     };
+    // Letters to them or on their behalf name them: they go too.
+    let messages = sqlx::query("DELETE FROM messages WHERE signatory_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
     sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
         .bind(id)
         .execute(&mut *tx)
@@ -95,6 +103,7 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
         signatures,
         rejected_rows,
         import_changes,
+        messages,
         suppressed: subject.is_some(),
     })
 }

@@ -1,0 +1,405 @@
+//! Who a mailing reaches, page by page, and what each of them would receive — or why they
+//! cannot receive it. The check and the merge walk the same path, so the check's list is
+//! exactly what the merge would leave out.
+
+use std::collections::HashSet;
+
+use lettre::message::Mailbox;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{AudienceKind, Mailing};
+use crate::db::Db;
+use crate::error::Result;
+use crate::signatories::query::{FIELD_COLUMNS, fields_from_row};
+use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
+use crate::suppression::Hasher;
+use crate::targets::{self, Target};
+use crate::templates::render::{Context, Rendered, render};
+use crate::templates::{self, TemplateDraft};
+
+/// One recipient of a mailing, as the UI lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Recipient {
+    pub signatory_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AudienceProblem {
+    pub recipient: Recipient,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct AudienceCheck {
+    /// Recipients the mailing reaches, problems included.
+    pub recipients: i64,
+    /// Every problem, with the recipient it comes from (the first 10,000).
+    pub problems: Vec<AudienceProblem>,
+}
+
+pub(crate) struct Pair {
+    pub signatory: Option<(i64, SignatoryFields)>,
+    pub target: Option<Target>,
+}
+
+impl Pair {
+    pub fn recipient(&self) -> Recipient {
+        let person = self.signatory.as_ref().map(|(id, s)| {
+            let name = format!(
+                "{} {}",
+                s.first_name.as_deref().unwrap_or(""),
+                s.last_name.as_deref().unwrap_or("")
+            );
+            let name = name.trim();
+            match &s.email {
+                Some(e) if name.is_empty() => e.clone(),
+                Some(e) => format!("{name} <{e}>"),
+                None if name.is_empty() => format!("signatory {id}"),
+                None => name.to_string(),
+            }
+        });
+        let target = self.target.as_ref().map(|t| t.fields.name.clone());
+        Recipient {
+            signatory_id: self.signatory.as_ref().map(|(id, _)| *id),
+            target_id: self.target.as_ref().map(|t| t.id),
+            label: match (person, target) {
+                (Some(p), Some(t)) => format!("{p} → {t}"),
+                (Some(p), None) => p,
+                (None, Some(t)) => t,
+                (None, None) => String::new(),
+            },
+        }
+    }
+}
+
+/// Walks the audience in pages of people (and, for letters to targets, every target each).
+pub(crate) struct Audience {
+    kind: AudienceKind,
+    sql: String,
+    mailing: Mailing,
+    targets: Vec<Target>,
+    after: i64,
+    done: bool,
+}
+
+const PAGE: i64 = 2000;
+
+impl Audience {
+    pub async fn open(db: &Db, mailing: &Mailing) -> Result<Audience> {
+        let targets = match mailing.audience {
+            AudienceKind::Signatories => Vec::new(),
+            _ => targets::list(db, mailing.campaign_id).await?,
+        };
+        let sql = format!(
+            "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
+               AND (?2 IS NULL OR id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?2))
+               AND (?3 = 0 OR consent = 1)
+               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
+               AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
+               AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
+               AND id IN (SELECT s.signatory_id FROM signatures s JOIN petitions p ON p.id = s.petition_id
+                          WHERE p.campaign_id = ?8)
+             ORDER BY id LIMIT ?7"
+        );
+        Ok(Audience {
+            kind: mailing.audience,
+            sql,
+            mailing: mailing.clone(),
+            targets,
+            after: 0,
+            done: false,
+        })
+    }
+
+    /// The next pairs, or an empty list at the end.
+    pub async fn next(&mut self, db: &Db) -> Result<Vec<Pair>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        if self.kind == AudienceKind::Targets {
+            self.done = true;
+            return Ok(self
+                .targets
+                .iter()
+                .map(|t| Pair {
+                    signatory: None,
+                    target: Some(t.clone()),
+                })
+                .collect());
+        }
+        let f = &self.mailing.filter;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(self.sql.clone()))
+            .bind(self.after)
+            .bind(f.petition_id)
+            .bind(f.consent_only)
+            .bind(f.tag.as_deref())
+            .bind(f.country.as_deref())
+            .bind(f.language.as_deref())
+            .bind(PAGE)
+            .bind(self.mailing.campaign_id)
+            .fetch_all(db.pool())
+            .await?;
+        if (rows.len() as i64) < PAGE {
+            self.done = true;
+        }
+        let mut out = Vec::new();
+        for row in &rows {
+            let id: i64 = sqlx::Row::try_get(row, "id")?;
+            self.after = id;
+            let person = (id, fields_from_row(row)?);
+            match self.kind {
+                AudienceKind::Signatories => out.push(Pair {
+                    signatory: Some(person),
+                    target: None,
+                }),
+                _ => out.extend(self.targets.iter().map(|t| Pair {
+                    signatory: Some(person.clone()),
+                    target: Some(t.clone()),
+                })),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A message ready to be stored.
+pub(crate) struct Letter {
+    pub signatory_id: Option<i64>,
+    pub target_id: Option<i64>,
+    pub from: String,
+    pub to: String,
+    pub to_address: String,
+    pub reply_to: Option<String>,
+    pub rendered: Rendered,
+}
+
+/// What every letter of one mailing shares.
+pub(crate) struct Shared {
+    pub template: TemplateDraft,
+    pub campaign_name: String,
+    pub hasher: Hasher,
+    pub suppressed: HashSet<String>,
+    pub today: time::Date,
+}
+
+impl Shared {
+    pub async fn load(db: &Db, mailing: &Mailing) -> Result<Shared> {
+        Ok(Shared {
+            template: templates::get(db, mailing.template_id).await?.draft(),
+            campaign_name: crate::campaigns::get_campaign(db, mailing.campaign_id)
+                .await?
+                .name,
+            hasher: Hasher::load(db).await?,
+            suppressed: crate::suppression::all_hashes(db).await?,
+            today: time::OffsetDateTime::now_utc().date(),
+        })
+    }
+}
+
+fn mailbox(name: &str, address: &str) -> std::result::Result<String, String> {
+    let addr = address
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{address}' is not an email address"))?;
+    let name = name.trim();
+    Ok(Mailbox::new((!name.is_empty()).then(|| name.to_string()), addr).to_string())
+}
+
+/// Renders one pair's letter, or says why it cannot go out.
+pub(crate) fn prepare(
+    pair: &Pair,
+    mailing: &Mailing,
+    shared: &Shared,
+) -> std::result::Result<Letter, String> {
+    let person = pair.signatory.as_ref().map(|(_, s)| s);
+    let target = pair.target.as_ref().map(|t| &t.fields);
+    let person_name = person
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.first_name.as_deref().unwrap_or(""),
+                s.last_name.as_deref().unwrap_or("")
+            )
+        })
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    let (to_name, to_address) = match (target, person) {
+        (Some(t), _) => (
+            t.name.clone(),
+            t.email.clone().ok_or("the target has no email address")?,
+        ),
+        (None, Some(s)) => {
+            let email = s.email.clone().ok_or("has no email address")?;
+            if s.subscription == Subscription::Unsubscribed {
+                return Err("has unsubscribed".into());
+            }
+            (person_name.clone(), email)
+        }
+        (None, None) => return Err("nobody to write to".into()),
+    };
+    if !is_valid_email(&to_address) {
+        return Err(format!("'{to_address}' is not an email address"));
+    }
+    let to_key = normalise_email(&to_address);
+    if !shared.suppressed.is_empty() && shared.suppressed.contains(&shared.hasher.hash(&to_key)) {
+        return Err(format!("{to_address} is on the suppression list"));
+    }
+    let on_behalf = mailing.audience == AudienceKind::SignatoriesToTargets;
+    let from_name = if on_behalf && !person_name.is_empty() {
+        format!("{person_name} via {}", mailing.from_name)
+    } else {
+        mailing.from_name.clone()
+    };
+    let reply_to = match (on_behalf, person.and_then(|s| s.email.as_deref())) {
+        (true, Some(e)) => Some(mailbox(&person_name, e)?),
+        _ => mailing
+            .reply_to
+            .as_deref()
+            .map(|r| mailbox("", r))
+            .transpose()?,
+    };
+    let ctx = Context {
+        signatory: person,
+        target,
+        campaign_name: &shared.campaign_name,
+        sender_name: &mailing.from_name,
+        sender_address: &mailing.from_address,
+    };
+    let rendered = render(&shared.template, &ctx, shared.today)
+        .map_err(|e| format!("{} ({})", e.message, e.language))?;
+    if rendered.subject.contains(['\r', '\n']) {
+        return Err("the merged subject contains a line break".into());
+    }
+    if rendered.subject.is_empty() {
+        return Err("the merged subject is empty".into());
+    }
+    Ok(Letter {
+        signatory_id: pair.signatory.as_ref().map(|(id, _)| *id),
+        target_id: pair.target.as_ref().map(|t| t.id),
+        from: mailbox(&from_name, &mailing.from_address)?,
+        to: mailbox(&to_name, &to_address)?,
+        to_address,
+        reply_to,
+        rendered,
+    })
+}
+
+/// Lists every recipient that would be left out, and why. Nothing is written.
+pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
+    let mailing = super::get(db, mailing_id).await?;
+    let shared = Shared::load(db, &mailing).await?;
+    let mut problems = Vec::new();
+    let known = templates::fields(db, mailing.campaign_id).await?;
+    for p in templates::check(&shared.template, &known) {
+        problems.push(AudienceProblem {
+            recipient: Recipient {
+                signatory_id: None,
+                target_id: None,
+                label: "the template".into(),
+            },
+            message: format!("{} ({}, {:?})", p.message, p.language, p.part).to_lowercase(),
+        });
+    }
+    let mut audience = Audience::open(db, &mailing).await?;
+    let mut recipients = 0;
+    loop {
+        let page = audience.next(db).await?;
+        if page.is_empty() {
+            break;
+        }
+        for pair in &page {
+            recipients += 1;
+            if let Err(message) = prepare(pair, &mailing, &shared)
+                && problems.len() < 10_000
+            {
+                problems.push(AudienceProblem {
+                    recipient: pair.recipient(),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(AudienceCheck {
+        recipients,
+        problems,
+    })
+}
+
+/// Recipients to step through in the template preview.
+pub async fn preview_recipients(
+    db: &Db,
+    campaign_id: i64,
+    kind: AudienceKind,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Recipient>> {
+    let probe = Mailing {
+        id: 0,
+        campaign_id,
+        template_id: 0,
+        name: String::new(),
+        audience: kind,
+        filter: Default::default(),
+        from_name: String::new(),
+        from_address: String::new(),
+        reply_to: None,
+        state: super::MailingState::Draft,
+        message_count: 0,
+        created_at: String::new(),
+    };
+    let mut audience = Audience::open(db, &probe).await?;
+    let mut out = Vec::new();
+    let (skip, take) = (offset.max(0) as usize, limit.clamp(1, 200) as usize);
+    let mut seen = 0usize;
+    while out.len() < take {
+        let page = audience.next(db).await?;
+        if page.is_empty() {
+            break;
+        }
+        for pair in page {
+            if seen >= skip && out.len() < take {
+                out.push(pair.recipient());
+            }
+            seen += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// The pair behind a recipient, for rendering a preview.
+pub(crate) async fn load_pair(db: &Db, r: &Recipient) -> Result<Pair> {
+    let signatory = match r.signatory_id {
+        Some(id) => Some((id, crate::signatories::get(db, id).await?.fields)),
+        None => None,
+    };
+    let target = match r.target_id {
+        Some(id) => Some(targets::get(db, id).await?),
+        None => None,
+    };
+    Ok(Pair { signatory, target })
+}
+
+/// Renders a template (saved or not) for one recipient, as the editor's live preview.
+pub async fn render_preview(
+    db: &Db,
+    draft: &TemplateDraft,
+    recipient: &Recipient,
+) -> Result<Rendered> {
+    let pair = load_pair(db, recipient).await?;
+    let campaign = crate::campaigns::get_campaign(db, draft.campaign_id).await?;
+    let ctx = Context {
+        signatory: pair.signatory.as_ref().map(|(_, s)| s),
+        target: pair.target.as_ref().map(|t| &t.fields),
+        campaign_name: &campaign.name,
+        sender_name: &campaign.name,
+        sender_address: "",
+    };
+    render(draft, &ctx, time::OffsetDateTime::now_utc().date())
+        .map_err(|e| crate::error::Error::InvalidInput(format!("{} ({})", e.message, e.language)))
+}

@@ -1,0 +1,162 @@
+//! Hand-over without SMTP: merged messages as CSV, as one .eml file each (RFC 5322 / MIME,
+//! UTF-8 headers encoded per RFC 2047), or as mailto: links that open a volunteer's own mail
+//! program with everything filled in.
+
+use std::path::Path;
+
+use futures_util::TryStreamExt;
+use lettre::message::{Mailbox, MultiPart};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::messages::Stored;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::export::CsvOut;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum HandoverFormat {
+    /// One row per message: to, reply_to, subject, text, html.
+    Csv,
+    /// A folder with one .eml file per message.
+    Eml,
+    /// One row per message: to, subject, mailto.
+    Mailto,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct HandoverReport {
+    pub messages: i64,
+    pub path: String,
+}
+
+/// RFC 6068: everything but unreserved characters percent-encoded (line breaks as %0D%0A).
+fn pct(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn mailto(to: &str, subject: &str, body: &str) -> String {
+    let body = body.replace("\r\n", "\n").replace('\n', "\r\n");
+    format!(
+        "mailto:{}?subject={}&body={}",
+        pct(to.trim(), b"@"),
+        pct(subject, b""),
+        pct(&body, b"")
+    )
+}
+
+/// The message as an RFC 5322 document, multipart/alternative text + HTML.
+pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
+    let bad = |what: &str, v: &str| {
+        Error::Conflict(format!(
+            "message {}: the stored {what} '{v}' is not a valid address",
+            m.id
+        ))
+    };
+    let from: Mailbox = m
+        .from_header
+        .parse()
+        .map_err(|_| bad("sender", &m.from_header))?;
+    let to: Mailbox = m
+        .to_header
+        .parse()
+        .map_err(|_| bad("recipient", &m.to_header))?;
+    let mut builder = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(m.subject.clone())
+        .message_id(Some(m.message_id.clone()))
+        .date_now();
+    if let Some(r) = &m.reply_to {
+        builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
+    }
+    let message = builder
+        .multipart(MultiPart::alternative_plain_html(
+            m.text.clone(),
+            m.html.clone(),
+        ))
+        .map_err(|e| {
+            Error::Conflict(format!(
+                "message {} cannot be written as an email: {e}",
+                m.id
+            ))
+        })?;
+    Ok(message.formatted())
+}
+
+fn file_name(index: i64, to: &str) -> String {
+    let safe: String = to
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '@' || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    format!("{index:05}-{safe}.eml")
+}
+
+pub async fn export(
+    db: &Db,
+    mailing_id: i64,
+    format: HandoverFormat,
+    path: &Path,
+) -> Result<HandoverReport> {
+    super::get(db, mailing_id).await?;
+    let mut rows =
+        sqlx::query_as::<_, Stored>("SELECT * FROM messages WHERE mailing_id = ? ORDER BY id")
+            .bind(mailing_id)
+            .fetch(db.pool());
+    let mut n = 0i64;
+    match format {
+        HandoverFormat::Eml => {
+            std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
+            while let Some(m) = rows.try_next().await? {
+                n += 1;
+                let file = path.join(file_name(n, &m.to_address));
+                std::fs::write(&file, eml(&m)?).map_err(|e| Error::io("write", &file, e))?;
+            }
+        }
+        HandoverFormat::Csv | HandoverFormat::Mailto => {
+            let mut out = CsvOut::create(path, false)?;
+            if format == HandoverFormat::Csv {
+                out.write(&["to", "reply_to", "subject", "text", "html"])?;
+            } else {
+                out.write(&["to", "subject", "mailto"])?;
+            }
+            while let Some(m) = rows.try_next().await? {
+                n += 1;
+                if format == HandoverFormat::Csv {
+                    let reply = m.reply_to.clone().unwrap_or_default();
+                    out.write(&[&m.to_header, &reply, &m.subject, &m.text, &m.html])?;
+                } else {
+                    out.write(&[
+                        &m.to_header,
+                        &m.subject,
+                        &mailto(&m.to_address, &m.subject, &m.text),
+                    ])?;
+                }
+            }
+            drop(rows);
+            out.finish()?;
+        }
+    }
+    Ok(HandoverReport {
+        messages: n,
+        path: path.display().to_string(),
+    })
+}

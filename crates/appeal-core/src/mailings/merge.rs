@@ -1,0 +1,163 @@
+//! Merging: every letter of a mailing rendered and frozen into the outbox, in one
+//! transaction. Re-merging replaces the messages not yet sent; sent ones stay as they went.
+
+use rand::RngCore;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::audience::{Audience, Letter, Shared, prepare};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::time_util::now;
+
+#[derive(Debug, Clone, Copy, Serialize, TS)]
+#[ts(export)]
+pub struct MergeProgress {
+    pub done: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct MergeReport {
+    /// Messages now in the outbox for this mailing's recipients.
+    pub messages: i64,
+    /// Recipients left out because of a problem (only with `exclude_problems`).
+    pub excluded: i64,
+    /// Unsent messages of an earlier merge that these replace.
+    pub replaced: i64,
+}
+
+const CHUNK: usize = 500;
+
+fn message_id(mailing_id: i64, from_address: &str) -> String {
+    let mut r = [0u8; 12];
+    rand::rng().fill_bytes(&mut r);
+    let domain = from_address
+        .rsplit_once('@')
+        .map_or("appeal-desk.invalid", |(_, d)| d);
+    format!("<appeal.{mailing_id}.{}@{domain}>", hex::encode(r))
+}
+
+/// Merges the mailing. With problems in the audience it refuses, naming the first, unless
+/// `exclude_problems` is set: then those recipients are left out and counted.
+pub async fn merge(
+    db: &Db,
+    mailing_id: i64,
+    exclude_problems: bool,
+    progress: &dyn Progress<MergeProgress>,
+) -> Result<MergeReport> {
+    let mailing = super::get(db, mailing_id).await?;
+    let shared = Shared::load(db, &mailing).await?;
+    let known = crate::templates::fields(db, mailing.campaign_id).await?;
+    if let Some(p) = crate::templates::check(&shared.template, &known).first() {
+        return Err(Error::InvalidInput(format!(
+            "the template has a problem ({} {:?}, line {}): {}; fix it before merging",
+            p.language,
+            p.part,
+            p.line.unwrap_or(0),
+            p.message
+        )));
+    }
+    let total: i64 = match mailing.audience {
+        super::AudienceKind::Targets => {
+            crate::targets::list(db, mailing.campaign_id).await?.len() as i64
+        }
+        _ => 0,
+    };
+    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
+    let mut report = MergeReport {
+        replaced: sqlx::query(
+            "DELETE FROM messages WHERE mailing_id = ? AND state IN ('queued', 'cancelled')",
+        )
+        .bind(mailing_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64,
+        ..Default::default()
+    };
+    // Recipients whose message already went (or is on its way) keep it: no second letter.
+    let kept: std::collections::HashSet<(Option<i64>, Option<i64>)> =
+        sqlx::query_as("SELECT signatory_id, target_id FROM messages WHERE mailing_id = ?")
+            .bind(mailing_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut audience = Audience::open(db, &mailing).await?;
+    let created = now();
+    let mut done = 0i64;
+    loop {
+        let page = audience.next(db).await?;
+        if page.is_empty() {
+            break;
+        }
+        let mut letters: Vec<Letter> = Vec::with_capacity(page.len());
+        for pair in &page {
+            let r = pair.recipient();
+            if kept.contains(&(r.signatory_id, r.target_id)) {
+                continue;
+            }
+            match prepare(pair, &mailing, &shared) {
+                Ok(l) => letters.push(l),
+                Err(_) if exclude_problems => report.excluded += 1,
+                Err(why) => {
+                    return Err(Error::InvalidInput(format!(
+                        "{}: {why}. Nothing was merged; fix it, or merge leaving out the recipients with problems",
+                        r.label
+                    )));
+                }
+            }
+        }
+        for chunk in letters.chunks(CHUNK) {
+            insert(&mut tx, mailing_id, &mailing.from_address, &created, chunk).await?;
+        }
+        report.messages += letters.len() as i64;
+        done += page.len() as i64;
+        progress.report(MergeProgress {
+            done,
+            total: total.max(done),
+        });
+    }
+    sqlx::query("UPDATE mailings SET state = 'merged' WHERE id = ?")
+        .bind(mailing_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    mailing_id: i64,
+    from_address: &str,
+    created: &str,
+    letters: &[Letter],
+) -> Result<()> {
+    let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    let sql = format!(
+        "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
+            subject, text, html, language, message_id, created_at) VALUES {}",
+        vec![row; letters.len()].join(",")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for l in letters {
+        q = q
+            .bind(mailing_id)
+            .bind(l.signatory_id)
+            .bind(l.target_id)
+            .bind(l.from.as_str())
+            .bind(l.to.as_str())
+            .bind(l.to_address.as_str())
+            .bind(l.reply_to.as_deref())
+            .bind(l.rendered.subject.as_str())
+            .bind(l.rendered.text.as_str())
+            .bind(l.rendered.html.as_str())
+            .bind(l.rendered.language.as_str())
+            .bind(message_id(mailing_id, from_address))
+            .bind(created);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}

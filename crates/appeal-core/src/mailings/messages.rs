@@ -1,0 +1,145 @@
+//! Reading the outbox: the messages of a mailing, one message whole.
+
+use serde::Serialize;
+use sqlx::{FromRow, Row};
+use ts_rs::TS;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum MessageState {
+    Queued,
+    Sending,
+    Sent,
+    Deferred,
+    Failed,
+    Suppressed,
+    Cancelled,
+    Uncertain,
+}
+
+impl MessageState {
+    fn parse(s: &str) -> MessageState {
+        match s {
+            "sending" => MessageState::Sending,
+            "sent" => MessageState::Sent,
+            "deferred" => MessageState::Deferred,
+            "failed" => MessageState::Failed,
+            "suppressed" => MessageState::Suppressed,
+            "cancelled" => MessageState::Cancelled,
+            "uncertain" => MessageState::Uncertain,
+            _ => MessageState::Queued,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MessageRow {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub language: String,
+    pub state: MessageState,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct MessagePage {
+    pub total: i64,
+    pub rows: Vec<MessageRow>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Message {
+    pub id: i64,
+    pub mailing_id: i64,
+    pub from: String,
+    pub to: String,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub language: String,
+    pub message_id: String,
+    pub state: MessageState,
+    /// Opens the volunteer's own mail program with recipient, subject and body filled in.
+    pub mailto: String,
+}
+
+#[derive(FromRow)]
+pub(crate) struct Stored {
+    pub id: i64,
+    pub mailing_id: i64,
+    pub from_header: String,
+    pub to_header: String,
+    pub to_address: String,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub language: String,
+    pub message_id: String,
+    pub state: String,
+}
+
+impl Stored {
+    pub fn into_message(self) -> Message {
+        Message {
+            mailto: super::handover::mailto(&self.to_address, &self.subject, &self.text),
+            id: self.id,
+            mailing_id: self.mailing_id,
+            from: self.from_header,
+            to: self.to_header,
+            reply_to: self.reply_to,
+            subject: self.subject,
+            text: self.text,
+            html: self.html,
+            language: self.language,
+            message_id: self.message_id,
+            state: MessageState::parse(&self.state),
+        }
+    }
+}
+
+pub async fn list(db: &Db, mailing_id: i64, offset: i64, limit: i64) -> Result<MessagePage> {
+    super::get(db, mailing_id).await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE mailing_id = ?")
+        .bind(mailing_id)
+        .fetch_one(db.pool())
+        .await?;
+    let rows = sqlx::query(
+        "SELECT id, to_header, subject, language, state FROM messages WHERE mailing_id = ? ORDER BY id LIMIT ? OFFSET ?",
+    )
+    .bind(mailing_id)
+    .bind(limit.clamp(1, 1000))
+    .bind(offset.max(0))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| -> Result<MessageRow> {
+        let state: String = r.try_get("state")?;
+        Ok(MessageRow {
+            id: r.try_get("id")?,
+            to: r.try_get("to_header")?,
+            subject: r.try_get("subject")?,
+            language: r.try_get("language")?,
+            state: MessageState::parse(&state),
+        })
+    })
+    .collect::<Result<Vec<_>>>()?;
+    Ok(MessagePage { total, rows })
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Message> {
+    sqlx::query_as::<_, Stored>("SELECT * FROM messages WHERE id = ?")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .map(Stored::into_message)
+        .ok_or_else(|| Error::NotFound(format!("there is no message with id {id}")))
+}

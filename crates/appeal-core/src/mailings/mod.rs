@@ -1,0 +1,212 @@
+//! Mailings: a template applied to an audience — signatories of a campaign or petition, its
+//! targets, or one letter from each signatory to each target — merged into the outbox.
+
+mod audience;
+pub mod handover;
+mod merge;
+pub mod messages;
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use ts_rs::TS;
+
+pub use audience::{
+    AudienceCheck, AudienceProblem, Recipient, check, preview_recipients, render_preview,
+};
+pub use merge::{MergeProgress, MergeReport, merge};
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::signatories::is_valid_email;
+use crate::time_util::now;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum AudienceKind {
+    /// Each chosen signatory gets the letter.
+    Signatories,
+    /// Each target of the campaign gets the letter, from the group.
+    Targets,
+    /// Each target gets one letter on behalf of each signatory: From is the group's address
+    /// with the signatory's name, Reply-To the signatory.
+    SignatoriesToTargets,
+}
+
+impl AudienceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AudienceKind::Signatories => "signatories",
+            AudienceKind::Targets => "targets",
+            AudienceKind::SignatoriesToTargets => "signatories_to_targets",
+        }
+    }
+
+    fn parse(s: &str) -> AudienceKind {
+        match s {
+            "targets" => AudienceKind::Targets,
+            "signatories_to_targets" => AudienceKind::SignatoriesToTargets,
+            _ => AudienceKind::Signatories,
+        }
+    }
+}
+
+/// Which signatories a mailing reaches (ignored for a targets-only audience).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AudienceFilter {
+    pub petition_id: Option<i64>,
+    /// Only people who consented to be contacted.
+    pub consent_only: bool,
+    pub tag: Option<String>,
+    pub country: Option<String>,
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct MailingDraft {
+    pub campaign_id: i64,
+    pub template_id: i64,
+    pub name: String,
+    pub audience: AudienceKind,
+    pub filter: AudienceFilter,
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum MailingState {
+    Draft,
+    Merged,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Mailing {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub template_id: i64,
+    pub name: String,
+    pub audience: AudienceKind,
+    pub filter: AudienceFilter,
+    pub from_name: String,
+    pub from_address: String,
+    pub reply_to: Option<String>,
+    pub state: MailingState,
+    pub message_count: i64,
+    pub created_at: String,
+}
+
+const SELECT: &str = "SELECT m.*, (SELECT COUNT(*) FROM messages x WHERE x.mailing_id = m.id) AS message_count FROM mailings m";
+
+fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Mailing> {
+    let filter: String = row.try_get("filter")?;
+    let audience: String = row.try_get("audience")?;
+    let state: String = row.try_get("state")?;
+    Ok(Mailing {
+        id: row.try_get("id")?,
+        campaign_id: row.try_get("campaign_id")?,
+        template_id: row.try_get("template_id")?,
+        name: row.try_get("name")?,
+        audience: AudienceKind::parse(&audience),
+        filter: serde_json::from_str(&filter).unwrap_or_default(),
+        from_name: row.try_get("from_name")?,
+        from_address: row.try_get("from_address")?,
+        reply_to: row.try_get("reply_to")?,
+        state: if state == "merged" {
+            MailingState::Merged
+        } else {
+            MailingState::Draft
+        },
+        message_count: row.try_get("message_count")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub async fn list(db: &Db, campaign_id: i64) -> Result<Vec<Mailing>> {
+    let sql = format!("{SELECT} WHERE m.campaign_id = ? ORDER BY m.id DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(campaign_id)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Mailing> {
+    let sql = format!("{SELECT} WHERE m.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no mailing with id {id}")))?;
+    from_row(&row)
+}
+
+pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
+    let template = crate::templates::get(db, d.template_id).await?;
+    if template.campaign_id != d.campaign_id {
+        return Err(Error::InvalidInput(
+            "the template belongs to another campaign".into(),
+        ));
+    }
+    if d.name.trim().is_empty() {
+        return Err(Error::InvalidInput("a mailing needs a name".into()));
+    }
+    if d.from_name.trim().is_empty() || d.from_name.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(
+            "the sender's name must be one non-empty line".into(),
+        ));
+    }
+    for (label, addr) in [
+        ("sender's address", Some(&d.from_address)),
+        ("reply-to address", d.reply_to.as_ref()),
+    ] {
+        if let Some(a) = addr
+            && !is_valid_email(a.trim())
+        {
+            return Err(Error::InvalidInput(format!(
+                "the {label} '{a}' is not an email address"
+            )));
+        }
+    }
+    if let Some(p) = d.filter.petition_id {
+        let petition = crate::campaigns::get_petition(db, p).await?;
+        if petition.campaign_id != d.campaign_id {
+            return Err(Error::InvalidInput(
+                "the petition belongs to another campaign".into(),
+            ));
+        }
+    }
+    let id = sqlx::query(
+        "INSERT INTO mailings (campaign_id, template_id, name, audience, filter, from_name, from_address, reply_to, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(d.campaign_id)
+    .bind(d.template_id)
+    .bind(d.name.trim())
+    .bind(d.audience.as_str())
+    .bind(serde_json::to_string(&d.filter).expect("filter serialises"))
+    .bind(d.from_name.trim())
+    .bind(d.from_address.trim())
+    .bind(d.reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+    .bind(now())
+    .execute(db.pool())
+    .await?
+    .last_insert_rowid();
+    get(db, id).await
+}
+
+pub async fn delete(db: &Db, id: i64) -> Result<()> {
+    let done = sqlx::query("DELETE FROM mailings WHERE id = ?")
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound(format!("there is no mailing with id {id}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,471 @@
+//! Targets, templates, merging and hand-over exports, on a real database file.
+
+mod common;
+
+use appeal_core::mailings::handover::{self, HandoverFormat};
+use appeal_core::mailings::{self, AudienceFilter, AudienceKind, MailingDraft, messages};
+use appeal_core::progress::Silent;
+use appeal_core::signatories::erase;
+use appeal_core::targets::{self, TargetFields};
+use appeal_core::templates::render::{Context, format_date, render};
+use appeal_core::templates::{self, TemplateDraft, TemplatePart, TemplateVariant};
+use common::{TestDb, fresh};
+use mail_parser::MessageParser;
+
+fn variant(language: &str, subject: &str, body: &str) -> TemplateVariant {
+    TemplateVariant {
+        language: language.into(),
+        subject: subject.into(),
+        body: body.into(),
+    }
+}
+
+async fn campaign_id(t: &TestDb) -> i64 {
+    appeal_core::campaigns::get_petition(&t.db, t.petition)
+        .await
+        .unwrap()
+        .campaign_id
+}
+
+async fn prosecutor(t: &TestDb, email: Option<&str>, language: &str) -> i64 {
+    let fields = TargetFields {
+        name: "Prosecutor General".into(),
+        title: Some("Prosecutor General".into()),
+        organisation: Some("Office of the Prosecutor".into()),
+        email: email.map(str::to_string),
+        address: Some("1 Justice Square\n101000 Capital".into()),
+        country: Some("XX".into()),
+        language: Some(language.into()),
+        form_of_address: Some(
+            if language == "ru" {
+                "Уважаемый господин Генеральный прокурор"
+            } else {
+                "Dear Prosecutor General"
+            }
+            .into(),
+        ),
+    };
+    targets::create(&t.db, campaign_id(t).await, &fields)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn template(t: &TestDb, variants: Vec<TemplateVariant>) -> i64 {
+    let draft = TemplateDraft {
+        id: None,
+        campaign_id: campaign_id(t).await,
+        name: "Appeal".into(),
+        fallback_language: "en".into(),
+        variants,
+    };
+    templates::save(&t.db, &draft).await.unwrap().id
+}
+
+async fn mailing(t: &TestDb, template_id: i64, audience: AudienceKind) -> i64 {
+    let d = MailingDraft {
+        campaign_id: campaign_id(t).await,
+        template_id,
+        name: "November letters".into(),
+        audience,
+        filter: AudienceFilter {
+            petition_id: Some(t.petition),
+            ..Default::default()
+        },
+        from_name: "Free N. Committee".into(),
+        from_address: "letters@free-n.example.org".into(),
+        reply_to: None,
+    };
+    mailings::create(&t.db, &d).await.unwrap().id
+}
+
+#[tokio::test]
+async fn an_unknown_field_is_named_with_the_closest_one_and_syntax_errors_with_line_and_column() {
+    let t = fresh().await;
+    let known = templates::fields(&t.db, campaign_id(&t).await)
+        .await
+        .unwrap();
+    let draft = TemplateDraft {
+        id: None,
+        campaign_id: 1,
+        name: "x".into(),
+        fallback_language: "en".into(),
+        variants: vec![
+            variant(
+                "en",
+                "Free N., {{ signatory.frist_name }}",
+                "Hello\n{{ target.form_of_adress }},\n",
+            ),
+            variant(
+                "ru",
+                "Тема",
+                "Строка\n\n{% if signatory.town %}{{ signatory.town }\n",
+            ),
+        ],
+    };
+    let problems = templates::check(&draft, &known);
+    type Seen<'a> = (&'a str, TemplatePart, Option<u32>, Option<u32>, &'a str);
+    let got: Vec<Seen> = problems
+        .iter()
+        .map(|p| {
+            (
+                p.language.as_str(),
+                p.part,
+                p.line,
+                p.column,
+                p.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got[0],
+        (
+            "en",
+            TemplatePart::Subject,
+            Some(1),
+            Some(13),
+            "unknown field signatory.frist_name; did you mean signatory.first_name?"
+        )
+    );
+    assert_eq!(
+        got[1],
+        (
+            "en",
+            TemplatePart::Body,
+            Some(2),
+            Some(4),
+            "unknown field target.form_of_adress; did you mean target.form_of_address?"
+        )
+    );
+    assert_eq!(
+        (got[2].0, got[2].1, got[2].2),
+        ("ru", TemplatePart::Body, Some(3))
+    );
+    assert!(got[2].4.starts_with("syntax error"), "{}", got[2].4);
+    assert_eq!(problems.len(), 3);
+}
+
+#[tokio::test]
+async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_the_language() {
+    let t = fresh().await;
+    t.import("hostile.csv").await;
+    let scripter = appeal_core::signatories::list(
+        &t.db,
+        &appeal_core::signatories::SignatoryQuery {
+            search: Some("scripter".into()),
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .rows[0]
+        .id;
+    let person = appeal_core::signatories::get(&t.db, scripter)
+        .await
+        .unwrap()
+        .fields;
+    let draft = TemplateDraft {
+        id: None,
+        campaign_id: 1,
+        name: "x".into(),
+        fallback_language: "en".into(),
+        variants: vec![
+            variant(
+                "en",
+                "A letter from {{ signatory.first_name }} 🕊",
+                "**Dear** friends,\n\n{{ signatory.first_name }} signed{% if signatory.town %} in {{ signatory.town }}{% endif %}.\n{{ signatory.phone | default('no phone') }}\n",
+            ),
+            variant("ru", "Письмо", "Дата: {{ today }}"),
+        ],
+    };
+    let ctx = Context {
+        signatory: Some(&person),
+        campaign_name: "Free N.",
+        ..Default::default()
+    };
+    let day = time::macros::date!(2026 - 11 - 23);
+    let r = render(&draft, &ctx, day).unwrap();
+    assert_eq!(r.language, "en", "no language: the fallback");
+    assert_eq!(r.subject, "A letter from <script>alert(1)</script> 🕊");
+    assert!(
+        r.text
+            .contains("<script>alert(1)</script> signed in Town.\nno phone"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.html
+            .contains("<p>&lt;script&gt;alert(1)&lt;/script&gt; signed in Town."),
+        "{}",
+        r.html
+    );
+    assert!(
+        !r.html.contains("<script>"),
+        "no live markup from a merged value"
+    );
+    assert!(
+        r.html.contains("<strong>Dear</strong>"),
+        "Markdown becomes HTML"
+    );
+    let mut russian = person.clone();
+    russian.language = Some("ru".into());
+    let ctx = Context {
+        signatory: Some(&russian),
+        ..ctx
+    };
+    let r = render(&draft, &ctx, day).unwrap();
+    assert_eq!(
+        (r.language.as_str(), r.text.as_str()),
+        ("ru", "Дата: 23 ноября 2026 г.")
+    );
+    assert_eq!(format_date(day, "de"), "23. November 2026");
+    let mut missing = person.clone();
+    missing.town = None;
+    let needs_town = TemplateDraft {
+        variants: vec![variant("en", "Hi", "From {{ signatory.town }}")],
+        ..draft.clone()
+    };
+    let err = render(
+        &needs_town,
+        &Context {
+            signatory: Some(&missing),
+            ..Default::default()
+        },
+        day,
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains("undefined"),
+        "a missing value is an error: {}",
+        err.message
+    );
+}
+
+#[tokio::test]
+async fn letters_on_behalf_of_signatories_come_from_the_group_with_the_signatory_as_reply_to() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    prosecutor(&t, Some("prosecutor@gov.example"), "en").await;
+    let tpl = template(&t, vec![variant("en", "Release N. — {{ signatory.full_name }}", "{{ target.form_of_address }},\n\nI ask you to release N.\n\n{{ signatory.full_name }}, {{ signatory.town }}\n")]).await;
+    let m = mailing(&t, tpl, AudienceKind::SignatoriesToTargets).await;
+    let check = mailings::check(&t.db, m).await.unwrap();
+    assert_eq!(
+        (check.recipients, check.problems.len()),
+        (3, 0),
+        "{:?}",
+        check.problems
+    );
+    let report = mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    assert_eq!(report.messages, 3);
+    let page = messages::list(&t.db, m, 0, 10).await.unwrap();
+    let first = messages::get(&t.db, page.rows[0].id).await.unwrap();
+    assert_eq!(
+        first.from,
+        "\"Anna Petrova via Free N. Committee\" <letters@free-n.example.org>"
+    );
+    assert_eq!(
+        first.reply_to.as_deref(),
+        Some("Anna Petrova <anna.petrova@example.org>")
+    );
+    assert_eq!(first.to, "Prosecutor General <prosecutor@gov.example>");
+    assert!(first.text.starts_with("Dear Prosecutor General,"));
+    assert!(first.mailto.starts_with("mailto:prosecutor@gov.example?subject=Release%20N.%20%E2%80%94%20Anna%20Petrova&body=Dear%20Prosecutor%20General%2C%0D%0A"));
+
+    // The .eml a mail program opens: parsed back with a real MIME parser.
+    let dir = t.path("eml");
+    let r = handover::export(&t.db, m, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    assert_eq!(r.messages, 3);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let raw = std::fs::read(&files[0]).unwrap();
+    let parsed = MessageParser::default()
+        .parse(&raw)
+        .expect("a valid message");
+    assert_eq!(parsed.subject(), Some("Release N. — Anna Petrova"));
+    let from = parsed.from().unwrap().first().unwrap();
+    assert_eq!(
+        (from.name(), from.address()),
+        (
+            Some("Anna Petrova via Free N. Committee"),
+            Some("letters@free-n.example.org")
+        )
+    );
+    assert_eq!(
+        parsed.reply_to().unwrap().first().unwrap().address(),
+        Some("anna.petrova@example.org")
+    );
+    assert_eq!(
+        parsed.to().unwrap().first().unwrap().address(),
+        Some("prosecutor@gov.example")
+    );
+    assert_eq!(
+        parsed.message_id(),
+        Some(first.message_id.trim_matches(['<', '>']))
+    );
+    assert_eq!(
+        parsed.body_text(0).unwrap().replace("\r\n", "\n"),
+        first.text
+    );
+    assert!(
+        parsed
+            .body_html(0)
+            .unwrap()
+            .contains("<p>I ask you to release N.</p>")
+    );
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    assert!(raw[..end].is_ascii(), "headers are 7-bit: {head}");
+    assert!(
+        head.contains("Subject: Release N. =?utf-8?b?4oCU?= Anna Petrova"),
+        "RFC 2047 encoded word: {head}"
+    );
+
+    let csv = t.path("messages.csv");
+    handover::export(&t.db, m, HandoverFormat::Csv, &csv)
+        .await
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(&csv)
+            .unwrap()
+            .starts_with("to,reply_to,subject,text,html\n")
+    );
+}
+
+#[tokio::test]
+async fn the_audience_check_lists_every_problem_and_merge_refuses_until_they_are_excluded() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    appeal_core::suppression::add(
+        &t.db,
+        "jan.k@example.net",
+        appeal_core::suppression::SuppressionReason::Unsubscribed,
+        false,
+    )
+    .await
+    .unwrap();
+    let tpl = template(
+        &t,
+        vec![variant(
+            "en",
+            "Hello {{ signatory.first_name }}",
+            "Your phone: {{ signatory.phone }}",
+        )],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::Signatories).await;
+    let check = mailings::check(&t.db, m).await.unwrap();
+    assert_eq!(check.recipients, 3);
+    let problems: Vec<String> = check
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.recipient.label, p.message))
+        .collect();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems.iter().any(|p| p.starts_with("Kowalski, Jan Kowalski <jan.k@example.net>: jan.k@example.net is on the suppression list")), "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.starts_with("Anna Petrova <anna.petrova@example.org>: body:")),
+        "{problems:?}"
+    );
+    let err = mailings::merge(&t.db, m, false, &Silent).await.unwrap_err();
+    assert!(err.to_string().contains("Nothing was merged"), "{err}");
+    assert_eq!(messages::list(&t.db, m, 0, 10).await.unwrap().total, 0);
+    let r = mailings::merge(&t.db, m, true, &Silent).await.unwrap();
+    assert_eq!((r.messages, r.excluded), (0, 3));
+}
+
+#[tokio::test]
+async fn merged_messages_are_frozen_until_re_merged_and_sent_ones_are_never_merged_again() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(
+        &t,
+        vec![variant(
+            "en",
+            "Version 1",
+            "Hello {{ signatory.first_name }}",
+        )],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::Signatories).await;
+    mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    let mut draft = templates::get(&t.db, tpl).await.unwrap().draft();
+    draft.variants[0].subject = "Version 2".into();
+    templates::save(&t.db, &draft).await.unwrap();
+    let page = messages::list(&t.db, m, 0, 10).await.unwrap();
+    assert!(
+        page.rows.iter().all(|r| r.subject == "Version 1"),
+        "editing the template changes nothing merged"
+    );
+    sqlx::query("UPDATE messages SET state = 'sent' WHERE id = ?")
+        .bind(page.rows[0].id)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let r = mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    assert_eq!((r.replaced, r.messages), (2, 2));
+    let subjects: Vec<String> = messages::list(&t.db, m, 0, 10)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r.subject)
+        .collect();
+    assert_eq!(
+        subjects,
+        vec!["Version 1", "Version 2", "Version 2"],
+        "the sent one stays as it went"
+    );
+
+    let anna = messages::get(&t.db, page.rows[0].id).await.unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT signatory_id FROM messages WHERE id = ?")
+        .bind(anna.id)
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    let e = erase::erase(&t.db, id).await.unwrap();
+    assert_eq!(e.messages, 1, "erasure removes letters naming them");
+}
+
+#[tokio::test]
+async fn targets_import_from_csv_and_export_back() {
+    let t = fresh().await;
+    let cid = campaign_id(&t).await;
+    let path = t.path("targets.csv");
+    std::fs::write(&path, "Имя,Должность,Email,Адрес,Язык,Обращение\nИван Судьин,Судья,judge@court.example,\"ул. Судебная 1\n101000 Город\",ru,Уважаемый судья\nNo Mail,Clerk,not-an-address,,en,Dear Clerk\n").unwrap();
+    let r = targets::import(&t.db, cid, &path).await.unwrap();
+    assert_eq!((r.imported, r.rejected), (1, 1));
+    assert_eq!(
+        r.rejects[0].reason,
+        "'not-an-address' is not an email address"
+    );
+    let list = targets::list(&t.db, cid).await.unwrap();
+    assert_eq!(
+        list[0].fields.address.as_deref(),
+        Some("ул. Судебная 1\n101000 Город")
+    );
+    assert_eq!(
+        list[0].fields.form_of_address.as_deref(),
+        Some("Уважаемый судья")
+    );
+    let again = targets::import(&t.db, cid, &path).await.unwrap();
+    assert_eq!(
+        (again.imported, again.updated),
+        (0, 1),
+        "matched by address"
+    );
+    let out = t.path("out.csv");
+    assert_eq!(targets::export(&t.db, cid, &out).await.unwrap(), 1);
+    assert!(
+        std::fs::read_to_string(&out).unwrap().starts_with(
+            "name,title,organisation,email,address,country,language,form_of_address\n"
+        )
+    );
+}

@@ -44,6 +44,15 @@ pub enum Command {
     /// The suppression list: addresses never to be mailed or imported.
     #[command(subcommand)]
     Suppress(SuppressCmd),
+    /// Decision-makers to write to.
+    #[command(subcommand, alias = "targets")]
+    Target(crate::appeals_cli::TargetCmd),
+    /// Letter templates: subject and Markdown body with merge fields, per language.
+    #[command(subcommand, alias = "templates")]
+    Template(crate::appeals_cli::TemplateCmd),
+    /// Mailings: a template applied to an audience, merged into the outbox, handed over.
+    #[command(subcommand, alias = "mailings")]
+    Mailing(crate::appeals_cli::MailingCmd),
 }
 
 #[derive(Subcommand)]

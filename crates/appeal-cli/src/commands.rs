@@ -106,6 +106,9 @@ async fn dispatch(db: &Db, command: Command, json: bool) -> Result<()> {
         Command::Signatory(cmd) => signatory(db, cmd, json).await?,
         Command::Export(args) => export(db, args, json).await?,
         Command::Suppress(cmd) => suppress(db, cmd, json).await?,
+        Command::Target(cmd) => crate::appeals::target(db, cmd, json).await?,
+        Command::Template(cmd) => crate::appeals::template(db, cmd, json).await?,
+        Command::Mailing(cmd) => crate::appeals::mailing(db, cmd, json).await?,
     }
     Ok(())
 }

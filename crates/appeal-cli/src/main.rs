@@ -1,5 +1,7 @@
 //! `appeal`: every Appeal Desk operation from the command line, over the same core as the app.
 
+mod appeals;
+mod appeals_cli;
 mod cli;
 mod commands;
 

@@ -5,6 +5,9 @@ pub mod campaigns;
 pub mod db;
 pub mod export;
 pub mod imports;
+pub mod mailings;
 pub mod signatories;
+pub mod targets;
+pub mod templates;
 
 pub type Cmd<T> = Result<T, appeal_core::AppError>;

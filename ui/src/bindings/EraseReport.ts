@@ -17,6 +17,10 @@ rejected_rows: number,
  */
 import_changes: number, 
 /**
+ * Merged messages to them or on their behalf.
+ */
+messages: number, 
+/**
  * Whether a hash now keeps them from being imported (and mailed) again.
  */
 suppressed: boolean, };

@@ -19,7 +19,7 @@ use crate::templates::render::{Context, Rendered, render};
 use crate::templates::{self, TemplateDraft};
 
 /// One recipient of a mailing, as the UI lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, TS)]
 #[ts(export)]
 pub struct Recipient {
     pub signatory_id: Option<i64>,

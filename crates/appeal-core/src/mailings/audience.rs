@@ -15,7 +15,7 @@ use crate::signatories::query::{FIELD_COLUMNS, fields_from_row};
 use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
 use crate::suppression::Hasher;
 use crate::targets::{self, Target};
-use crate::templates::render::{Context, Rendered, render};
+use crate::templates::render::{Compiled, Context, Rendered, render};
 use crate::templates::{self, TemplateDraft};
 
 /// One recipient of a mailing, as the UI lists it.
@@ -182,6 +182,8 @@ pub(crate) struct Letter {
 /// What every letter of one mailing shares.
 pub(crate) struct Shared {
     pub template: TemplateDraft,
+    /// `None` when the template does not compile; the check reports why.
+    pub compiled: Option<Compiled>,
     pub campaign_name: String,
     pub hasher: Hasher,
     pub suppressed: HashSet<String>,
@@ -190,8 +192,10 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub async fn load(db: &Db, mailing: &Mailing) -> Result<Shared> {
+        let template = templates::get(db, mailing.template_id).await?.draft();
         Ok(Shared {
-            template: templates::get(db, mailing.template_id).await?.draft(),
+            compiled: Compiled::new(&template).ok(),
+            template,
             campaign_name: crate::campaigns::get_campaign(db, mailing.campaign_id)
                 .await?
                 .name,
@@ -271,7 +275,12 @@ pub(crate) fn prepare(
         sender_name: &mailing.from_name,
         sender_address: &mailing.from_address,
     };
-    let rendered = render(&shared.template, &ctx, shared.today)
+    let compiled = shared
+        .compiled
+        .as_ref()
+        .ok_or("the template does not compile")?;
+    let rendered = compiled
+        .render(&ctx, shared.today)
         .map_err(|e| format!("{} ({})", e.message, e.language))?;
     if rendered.subject.contains(['\r', '\n']) {
         return Err("the merged subject contains a line break".into());

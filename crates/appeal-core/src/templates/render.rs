@@ -270,52 +270,78 @@ pub struct RenderError {
     pub message: String,
 }
 
-/// Renders the variant for the recipient's language (or the fallback).
+/// A template compiled once for many messages: every language's subject and body.
+pub struct Compiled {
+    env: Environment<'static>,
+    draft: TemplateDraft,
+}
+
+impl Compiled {
+    pub fn new(draft: &TemplateDraft) -> Result<Compiled, RenderError> {
+        let mut env = environment();
+        for v in &draft.variants {
+            let fail = |e: minijinja::Error| RenderError {
+                language: v.language.clone(),
+                message: describe(&e),
+            };
+            env.add_template_owned(format!("{}/subject.txt", v.language), v.subject.clone())
+                .map_err(fail)?;
+            env.add_template_owned(format!("{}/body.txt", v.language), v.body.clone())
+                .map_err(fail)?;
+            env.add_template_owned(format!("{}/body.html", v.language), v.body.clone())
+                .map_err(fail)?;
+        }
+        Ok(Compiled {
+            env,
+            draft: draft.clone(),
+        })
+    }
+
+    /// Renders the variant for the recipient's language (or the fallback).
+    pub fn render(&self, ctx: &Context, today: time::Date) -> Result<Rendered, RenderError> {
+        let variant = self
+            .draft
+            .variant_for(ctx.language())
+            .ok_or_else(|| RenderError {
+                language: self.draft.fallback_language.clone(),
+                message: "the template has no variant for the fallback language".into(),
+            })?;
+        let lang = variant.language.as_str();
+        let value = context_value(ctx, lang, today);
+        let run = |part: &str, what: &str| -> Result<String, RenderError> {
+            let t = self
+                .env
+                .get_template(&format!("{lang}/{part}"))
+                .expect("compiled in new()");
+            t.render(&value).map_err(|e| RenderError {
+                language: lang.to_string(),
+                message: format!("{what}: {}", describe(&e)),
+            })
+        };
+        let subject = run("subject.txt", "subject")?.trim().to_string();
+        let text = run("body.txt", "body")?;
+        let escaped_body = run("body.html", "body")?;
+        let subject_html = minijinja::HtmlEscape(&subject).to_string();
+        Ok(Rendered {
+            html: html_document(lang, &subject_html, &markdown_to_html(&escaped_body)),
+            language: lang.to_string(),
+            subject,
+            text,
+        })
+    }
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    e.detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string())
+}
+
+/// Renders one message; for many, compile once with [`Compiled`].
 pub fn render(
     draft: &TemplateDraft,
     ctx: &Context,
     today: time::Date,
 ) -> Result<Rendered, RenderError> {
-    let variant = draft
-        .variant_for(ctx.language())
-        .ok_or_else(|| RenderError {
-            language: draft.fallback_language.clone(),
-            message: "the template has no variant for the fallback language".into(),
-        })?;
-    let lang = variant.language.clone();
-    let fail = |what: &str, e: minijinja::Error| RenderError {
-        language: lang.clone(),
-        message: format!(
-            "{what}: {}",
-            e.detail()
-                .map(str::to_string)
-                .unwrap_or_else(|| e.kind().to_string())
-        ),
-    };
-    let mut env = environment();
-    env.add_template_owned("subject.txt", variant.subject.clone())
-        .map_err(|e| fail("subject", e))?;
-    env.add_template_owned("body.txt", variant.body.clone())
-        .map_err(|e| fail("body", e))?;
-    env.add_template_owned("body.html", variant.body.clone())
-        .map_err(|e| fail("body", e))?;
-    let value = context_value(ctx, &lang, today);
-    let get = |name: &str| env.get_template(name).expect("added above");
-    let subject = get("subject.txt")
-        .render(&value)
-        .map_err(|e| fail("subject", e))?;
-    let text = get("body.txt")
-        .render(&value)
-        .map_err(|e| fail("body", e))?;
-    let escaped_body = get("body.html")
-        .render(&value)
-        .map_err(|e| fail("body", e))?;
-    let subject = subject.trim().to_string();
-    let subject_html = minijinja::HtmlEscape(&subject).to_string();
-    Ok(Rendered {
-        html: html_document(&lang, &subject_html, &markdown_to_html(&escaped_body)),
-        language: lang,
-        subject,
-        text,
-    })
+    Compiled::new(draft)?.render(ctx, today)
 }

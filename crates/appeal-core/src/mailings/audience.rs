@@ -97,14 +97,17 @@ impl Audience {
             _ => targets::list(db, mailing.campaign_id).await?,
         };
         let sql = format!(
+            // Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list
+            // again for every page, which made merging a million letters quadratic.
             "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
-               AND (?2 IS NULL OR id IN (SELECT signatory_id FROM signatures WHERE petition_id = ?2))
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
+                                          WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
                AND (?3 = 0 OR consent = 1)
                AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
                AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
                AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
-               AND id IN (SELECT s.signatory_id FROM signatures s JOIN petitions p ON p.id = s.petition_id
-                          WHERE p.campaign_id = ?8)
+               AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
+                           WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)
              ORDER BY id LIMIT ?7"
         );
         Ok(Audience {

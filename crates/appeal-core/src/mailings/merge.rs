@@ -5,7 +5,8 @@ use rand::RngCore;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::audience::{Audience, Letter, Shared, prepare};
+use super::Mailing;
+use super::audience::{Audience, Letter, Pair, Shared, prepare};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -93,19 +94,22 @@ pub async fn merge(
         if page.is_empty() {
             break;
         }
-        let mut letters: Vec<Letter> = Vec::with_capacity(page.len());
-        for pair in &page {
-            let r = pair.recipient();
-            if kept.contains(&(r.signatory_id, r.target_id)) {
-                continue;
-            }
-            match prepare(pair, &mailing, &shared) {
+        let todo: Vec<&Pair> = page
+            .iter()
+            .filter(|p| {
+                let r = p.recipient();
+                !kept.contains(&(r.signatory_id, r.target_id))
+            })
+            .collect();
+        let mut letters: Vec<Letter> = Vec::with_capacity(todo.len());
+        for (pair, prepared) in todo.iter().zip(prepare_all(&todo, &mailing, &shared)) {
+            match prepared {
                 Ok(l) => letters.push(l),
                 Err(_) if exclude_problems => report.excluded += 1,
                 Err(why) => {
                     return Err(Error::InvalidInput(format!(
                         "{}: {why}. Nothing was merged; fix it, or merge leaving out the recipients with problems",
-                        r.label
+                        pair.recipient().label
                     )));
                 }
             }
@@ -160,4 +164,33 @@ async fn insert(
     }
     q.execute(&mut *conn).await?;
     Ok(())
+}
+
+/// Renders a page of letters on every core: rendering is pure CPU work and dominates a merge.
+fn prepare_all(
+    pairs: &[&Pair],
+    mailing: &Mailing,
+    shared: &Shared,
+) -> Vec<std::result::Result<Letter, String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let size = pairs.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = pairs
+            .chunks(size)
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|p| prepare(p, mailing, shared))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("rendering does not panic"))
+            .collect()
+    })
 }

@@ -114,6 +114,7 @@ pub async fn template(db: &Db, cmd: TemplateCmd, json: bool) -> Result<()> {
             lang,
             subject,
             body_file,
+            attach,
         } => {
             let draft = TemplateDraft {
                 id: None,
@@ -125,6 +126,7 @@ pub async fn template(db: &Db, cmd: TemplateCmd, json: bool) -> Result<()> {
                     subject,
                     body: body(&body_file)?,
                 }],
+                attachments: attach,
             };
             let t = templates::save(db, &draft).await?;
             out(json, &t, |t| {
@@ -137,6 +139,7 @@ pub async fn template(db: &Db, cmd: TemplateCmd, json: bool) -> Result<()> {
             subject,
             body_file,
             fallback,
+            attach,
         } => {
             let mut draft = templates::get(db, id).await?.draft();
             let lang = lang.trim().to_lowercase();
@@ -151,6 +154,9 @@ pub async fn template(db: &Db, cmd: TemplateCmd, json: bool) -> Result<()> {
             }
             if fallback {
                 draft.fallback_language = lang;
+            }
+            if let Some(attach) = attach {
+                draft.attachments = attach;
             }
             let t = templates::save(db, &draft).await?;
             out(json, &t, |t| {

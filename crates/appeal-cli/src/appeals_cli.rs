@@ -74,6 +74,9 @@ pub enum TemplateCmd {
         /// The Markdown body with Jinja2 merge fields.
         #[arg(long)]
         body_file: PathBuf,
+        /// Attach a file to every letter: an absolute path, may hold merge fields (repeatable).
+        #[arg(long = "attach", value_name = "PATH")]
+        attach: Vec<String>,
     },
     /// Add or replace one language variant from a file.
     Edit {
@@ -87,6 +90,9 @@ pub enum TemplateCmd {
         /// Make this language the fallback for recipients of other languages.
         #[arg(long)]
         fallback: bool,
+        /// Replace the attachments: absolute paths, may hold merge fields (repeatable).
+        #[arg(long = "attach", value_name = "PATH")]
+        attach: Option<Vec<String>>,
     },
     List {
         #[arg(long)]

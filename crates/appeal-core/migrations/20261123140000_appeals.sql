@@ -22,6 +22,7 @@ CREATE TABLE templates (
     campaign_id       INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
     name              TEXT NOT NULL,
     fallback_language TEXT NOT NULL,
+    attachments       TEXT NOT NULL DEFAULT '[]',   -- JSON array of templated file paths
     updated_at        TEXT NOT NULL,
     UNIQUE (campaign_id, name)
 );
@@ -63,6 +64,7 @@ CREATE TABLE messages (
     html         TEXT NOT NULL,
     language     TEXT NOT NULL,
     message_id   TEXT NOT NULL UNIQUE,
+    attachments  TEXT NOT NULL DEFAULT '[]',        -- JSON [{path, sha256}] checked at merge
     state        TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending', 'sent', 'deferred', 'failed', 'suppressed', 'cancelled', 'uncertain')),
     created_at   TEXT NOT NULL
 );

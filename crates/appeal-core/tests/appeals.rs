@@ -10,7 +10,7 @@ use appeal_core::targets::{self, TargetFields};
 use appeal_core::templates::render::{Context, format_date, render};
 use appeal_core::templates::{self, TemplateDraft, TemplatePart, TemplateVariant};
 use common::{TestDb, fresh};
-use mail_parser::MessageParser;
+use mail_parser::{MessageParser, MimeHeaders};
 
 fn variant(language: &str, subject: &str, body: &str) -> TemplateVariant {
     TemplateVariant {
@@ -58,6 +58,7 @@ async fn template(t: &TestDb, variants: Vec<TemplateVariant>) -> i64 {
         name: "Appeal".into(),
         fallback_language: "en".into(),
         variants,
+        attachments: vec![],
     };
     templates::save(&t.db, &draft).await.unwrap().id
 }
@@ -90,6 +91,7 @@ async fn an_unknown_field_is_named_with_the_closest_one_and_syntax_errors_with_l
         campaign_id: 1,
         name: "x".into(),
         fallback_language: "en".into(),
+        attachments: vec![],
         variants: vec![
             variant(
                 "en",
@@ -170,6 +172,7 @@ async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_th
         campaign_id: 1,
         name: "x".into(),
         fallback_language: "en".into(),
+        attachments: vec![],
         variants: vec![
             variant(
                 "en",
@@ -467,5 +470,66 @@ async fn targets_import_from_csv_and_export_back() {
         std::fs::read_to_string(&out).unwrap().starts_with(
             "name,title,organisation,email,address,country,language,form_of_address\n"
         )
+    );
+}
+
+#[tokio::test]
+async fn attachments_by_templated_path_are_checked_before_merging_and_frozen_by_hash() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let files = t.path("letters");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("Petrova.txt"), "Anna's signed letter").unwrap();
+    std::fs::write(files.join("Weber.txt"), "Jonas's signed letter").unwrap();
+    let mut draft = templates::get(
+        &t.db,
+        template(&t, vec![variant("en", "Letter", "Attached.")]).await,
+    )
+    .await
+    .unwrap()
+    .draft();
+    draft.attachments = vec![format!(
+        "{}/{{{{ signatory.last_name }}}}.txt",
+        files.display()
+    )];
+    let tpl = templates::save(&t.db, &draft).await.unwrap();
+    let m = mailing(&t, tpl.id, AudienceKind::Signatories).await;
+    let check = mailings::check(&t.db, m).await.unwrap();
+    assert_eq!(check.problems.len(), 1, "{:?}", check.problems);
+    assert!(
+        check.problems[0]
+            .message
+            .contains("Kowalski.txt cannot be read"),
+        "{}",
+        check.problems[0].message
+    );
+    let r = mailings::merge(&t.db, m, true, &Silent).await.unwrap();
+    assert_eq!((r.messages, r.excluded), (2, 1));
+
+    let dir = t.path("eml");
+    handover::export(&t.db, m, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    let mut emls: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    emls.sort();
+    let raw = std::fs::read(&emls[0]).unwrap();
+    let parsed = MessageParser::default().parse(&raw).unwrap();
+    let att = parsed
+        .attachment(0)
+        .expect("the letter carries its attachment");
+    assert_eq!(att.attachment_name(), Some("Petrova.txt"));
+    assert_eq!(att.contents(), b"Anna's signed letter");
+
+    std::fs::write(files.join("Petrova.txt"), "something else").unwrap();
+    let err = handover::export(&t.db, m, HandoverFormat::Eml, &t.path("eml2"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Petrova.txt changed after the merge"),
+        "{err}"
     );
 }

@@ -5,4 +5,8 @@ export type Message = { id: number, mailing_id: number, from: string, to: string
 /**
  * Opens the volunteer's own mail program with recipient, subject and body filled in.
  */
-mailto: string, };
+mailto: string, 
+/**
+ * Files attached to the letter.
+ */
+attachments: Array<string>, };

@@ -4,4 +4,9 @@ import type { TemplateVariant } from "./TemplateVariant";
 /**
  * A template as the editor holds it; `id` is `None` until saved.
  */
-export type TemplateDraft = { id: number | null, campaign_id: number, name: string, fallback_language: string, variants: Array<TemplateVariant>, };
+export type TemplateDraft = { id: number | null, campaign_id: number, name: string, fallback_language: string, variants: Array<TemplateVariant>, 
+/**
+ * Files attached to every letter, by templated absolute path
+ * (`/home/ana/letters/{{ signatory.last_name }}.pdf`); each must exist before merging.
+ */
+attachments: Array<string>, };

@@ -180,6 +180,29 @@ pub(crate) struct Letter {
     pub to_address: String,
     pub reply_to: Option<String>,
     pub rendered: Rendered,
+    pub attachments: Vec<AttachmentRef>,
+}
+
+/// A file attached to a letter, with the hash it had when merged: a file changed since
+/// cannot go out silently as something else.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub(crate) struct AttachmentRef {
+    pub path: String,
+    pub sha256: String,
+}
+
+fn attachment(path: &str) -> std::result::Result<AttachmentRef, String> {
+    use sha2::{Digest, Sha256};
+    let p = std::path::Path::new(path);
+    if !p.is_absolute() {
+        return Err(format!("the attachment path '{path}' is not absolute"));
+    }
+    let bytes =
+        std::fs::read(p).map_err(|e| format!("the attachment {path} cannot be read ({e})"))?;
+    Ok(AttachmentRef {
+        path: path.to_string(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    })
 }
 
 /// What every letter of one mailing shares.
@@ -291,6 +314,12 @@ pub(crate) fn prepare(
     if rendered.subject.is_empty() {
         return Err("the merged subject is empty".into());
     }
+    let attachments = compiled
+        .attachments(&ctx, shared.today)
+        .map_err(|e| e.message)?
+        .iter()
+        .map(|p| attachment(p))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(Letter {
         signatory_id: pair.signatory.as_ref().map(|(id, _)| *id),
         target_id: pair.target.as_ref().map(|t| t.id),
@@ -299,6 +328,7 @@ pub(crate) fn prepare(
         to_address,
         reply_to,
         rendered,
+        attachments,
     })
 }
 

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use futures_util::TryStreamExt;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -81,18 +82,60 @@ pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
     if let Some(r) = &m.reply_to {
         builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
     }
-    let message = builder
-        .multipart(MultiPart::alternative_plain_html(
-            m.text.clone(),
-            m.html.clone(),
+    let mut body = MultiPart::alternative_plain_html(m.text.clone(), m.html.clone());
+    let attachments: Vec<super::audience::AttachmentRef> =
+        serde_json::from_str(&m.attachments).unwrap_or_default();
+    if !attachments.is_empty() {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for a in &attachments {
+            mixed = mixed.singlepart(attached(m.id, a)?);
+        }
+        body = mixed;
+    }
+    let message = builder.multipart(body).map_err(|e| {
+        Error::Conflict(format!(
+            "message {} cannot be written as an email: {e}",
+            m.id
         ))
-        .map_err(|e| {
-            Error::Conflict(format!(
-                "message {} cannot be written as an email: {e}",
-                m.id
-            ))
-        })?;
+    })?;
     Ok(message.formatted())
+}
+
+/// The file as it was at merge time, or an error saying it changed.
+fn attached(
+    message: i64,
+    a: &super::audience::AttachmentRef,
+) -> Result<lettre::message::SinglePart> {
+    use sha2::{Digest, Sha256};
+    let path = Path::new(&a.path);
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read the attachment", path, e))?;
+    if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
+        return Err(Error::Conflict(format!(
+            "message {message}: the attachment {} changed after the merge; merge the mailing again",
+            a.path
+        )));
+    }
+    let kind = match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .as_deref()
+    {
+        Some("pdf") => "application/pdf",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("odt") => "application/vnd.oasis.opendocument.text",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "application/octet-stream",
+    };
+    let name = path
+        .file_name()
+        .map_or("attachment".into(), |n| n.to_string_lossy().into_owned());
+    Ok(Attachment::new(name).body(
+        bytes,
+        ContentType::parse(kind).expect("a valid content type"),
+    ))
 }
 
 fn file_name(index: i64, to: &str) -> String {

@@ -139,10 +139,10 @@ async fn insert(
     created: &str,
     letters: &[Letter],
 ) -> Result<()> {
-    let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?)";
+    let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     let sql = format!(
         "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
-            subject, text, html, language, message_id, created_at) VALUES {}",
+            subject, text, html, language, message_id, created_at, attachments) VALUES {}",
         vec![row; letters.len()].join(",")
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -160,7 +160,8 @@ async fn insert(
             .bind(l.rendered.html.as_str())
             .bind(l.rendered.language.as_str())
             .bind(message_id(mailing_id, from_address))
-            .bind(created);
+            .bind(created)
+            .bind(serde_json::to_string(&l.attachments).expect("paths serialise"));
     }
     q.execute(&mut *conn).await?;
     Ok(())

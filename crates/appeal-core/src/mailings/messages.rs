@@ -69,6 +69,8 @@ pub struct Message {
     pub state: MessageState,
     /// Opens the volunteer's own mail program with recipient, subject and body filled in.
     pub mailto: String,
+    /// Files attached to the letter.
+    pub attachments: Vec<String>,
 }
 
 #[derive(FromRow)]
@@ -85,11 +87,15 @@ pub(crate) struct Stored {
     pub language: String,
     pub message_id: String,
     pub state: String,
+    pub attachments: String,
 }
 
 impl Stored {
     pub fn into_message(self) -> Message {
+        let attachments: Vec<super::audience::AttachmentRef> =
+            serde_json::from_str(&self.attachments).unwrap_or_default();
         Message {
+            attachments: attachments.into_iter().map(|a| a.path).collect(),
             mailto: super::handover::mailto(&self.to_address, &self.subject, &self.text),
             id: self.id,
             mailing_id: self.mailing_id,

@@ -15,6 +15,8 @@ use crate::error::Result;
 pub enum TemplatePart {
     Subject,
     Body,
+    /// One of the templated attachment paths (language "all").
+    Attachment,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -119,13 +121,18 @@ fn position(source: &str, offset: usize) -> (u32, u32) {
 pub fn check(draft: &TemplateDraft, known: &[String]) -> Vec<TemplateProblem> {
     let env = environment();
     let mut problems = Vec::new();
+    let mut parts: Vec<(&str, TemplatePart, &String)> = Vec::new();
     for v in &draft.variants {
-        for (part, source) in [
-            (TemplatePart::Subject, &v.subject),
-            (TemplatePart::Body, &v.body),
-        ] {
+        parts.push((&v.language, TemplatePart::Subject, &v.subject));
+        parts.push((&v.language, TemplatePart::Body, &v.body));
+    }
+    for a in &draft.attachments {
+        parts.push(("all", TemplatePart::Attachment, a));
+    }
+    {
+        for (language, part, source) in parts {
             let problem = |line, column, message| TemplateProblem {
-                language: v.language.clone(),
+                language: language.to_string(),
                 part,
                 line,
                 column,

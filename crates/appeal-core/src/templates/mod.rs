@@ -33,6 +33,10 @@ pub struct TemplateDraft {
     pub name: String,
     pub fallback_language: String,
     pub variants: Vec<TemplateVariant>,
+    /// Files attached to every letter, by templated absolute path
+    /// (`/home/ana/letters/{{ signatory.last_name }}.pdf`); each must exist before merging.
+    #[serde(default)]
+    pub attachments: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -43,6 +47,7 @@ pub struct Template {
     pub name: String,
     pub fallback_language: String,
     pub variants: Vec<TemplateVariant>,
+    pub attachments: Vec<String>,
     pub updated_at: String,
 }
 
@@ -54,6 +59,7 @@ impl Template {
             name: self.name.clone(),
             fallback_language: self.fallback_language.clone(),
             variants: self.variants.clone(),
+            attachments: self.attachments.clone(),
         }
     }
 }
@@ -130,6 +136,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Template> {
         .fetch_optional(db.pool())
         .await?
         .ok_or_else(|| Error::NotFound(format!("there is no template with id {id}")))?;
+    let attachments: String = row.try_get("attachments")?;
     let variants = sqlx::query_as::<_, (String, String, String)>(
         "SELECT language, subject, body FROM template_variants WHERE template_id = ? ORDER BY language",
     )
@@ -145,6 +152,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Template> {
         name: row.try_get("name")?,
         fallback_language: row.try_get("fallback_language")?,
         variants,
+        attachments: serde_json::from_str(&attachments).unwrap_or_default(),
         updated_at: row.try_get("updated_at")?,
     })
 }
@@ -157,14 +165,18 @@ pub async fn save(db: &Db, draft: &TemplateDraft) -> Result<Template> {
     for v in &mut d.variants {
         v.language = v.language.trim().to_lowercase();
     }
+    d.attachments.retain(|a| !a.trim().is_empty());
     d.validate()?;
     crate::campaigns::get_campaign(db, d.campaign_id).await?;
     let mut tx = db.pool().begin().await?;
     let id = match d.id {
         Some(id) => {
-            let done = sqlx::query("UPDATE templates SET name = ?, fallback_language = ?, updated_at = ? WHERE id = ?")
+            let done = sqlx::query(
+                "UPDATE templates SET name = ?, fallback_language = ?, attachments = ?, updated_at = ? WHERE id = ?",
+            )
                 .bind(d.name.trim())
                 .bind(&d.fallback_language)
+                .bind(serde_json::to_string(&d.attachments).expect("strings serialise"))
                 .bind(now())
                 .bind(id)
                 .execute(&mut *tx)
@@ -179,10 +191,13 @@ pub async fn save(db: &Db, draft: &TemplateDraft) -> Result<Template> {
                 .await?;
             id
         }
-        None => sqlx::query("INSERT INTO templates (campaign_id, name, fallback_language, updated_at) VALUES (?, ?, ?, ?)")
+        None => sqlx::query(
+            "INSERT INTO templates (campaign_id, name, fallback_language, attachments, updated_at) VALUES (?, ?, ?, ?, ?)",
+        )
             .bind(d.campaign_id)
             .bind(d.name.trim())
             .bind(&d.fallback_language)
+            .bind(serde_json::to_string(&d.attachments).expect("strings serialise"))
             .bind(now())
             .execute(&mut *tx)
             .await

@@ -291,6 +291,13 @@ impl Compiled {
             env.add_template_owned(format!("{}/body.html", v.language), v.body.clone())
                 .map_err(fail)?;
         }
+        for (i, a) in draft.attachments.iter().enumerate() {
+            env.add_template_owned(format!("attachment/{i}"), a.clone())
+                .map_err(|e| RenderError {
+                    language: "all".into(),
+                    message: format!("attachment {}: {}", i + 1, describe(&e)),
+                })?;
+        }
         Ok(Compiled {
             env,
             draft: draft.clone(),
@@ -328,6 +335,35 @@ impl Compiled {
             subject,
             text,
         })
+    }
+}
+
+impl Compiled {
+    /// The attachment paths for this recipient, merged.
+    pub fn attachments(
+        &self,
+        ctx: &Context,
+        today: time::Date,
+    ) -> Result<Vec<String>, RenderError> {
+        let lang = self
+            .draft
+            .variant_for(ctx.language())
+            .map_or(self.draft.fallback_language.as_str(), |v| &v.language);
+        let value = context_value(ctx, lang, today);
+        (0..self.draft.attachments.len())
+            .map(|i| {
+                let t = self
+                    .env
+                    .get_template(&format!("attachment/{i}"))
+                    .expect("compiled in new()");
+                t.render(&value)
+                    .map(|p| p.trim().to_string())
+                    .map_err(|e| RenderError {
+                        language: "all".into(),
+                        message: format!("attachment {}: {}", i + 1, describe(&e)),
+                    })
+            })
+            .collect()
     }
 }
 

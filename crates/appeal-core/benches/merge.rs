@@ -76,6 +76,7 @@ async fn main() {
             name: "Thanks".into(),
             fallback_language: "en".into(),
             variants,
+            attachments: vec![],
         },
     )
     .await

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core
+  xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core poppler-utils
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -391,6 +391,7 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
                 FormatArg::Csv => HandoverFormat::Csv,
                 FormatArg::Eml => HandoverFormat::Eml,
                 FormatArg::Mailto => HandoverFormat::Mailto,
+                FormatArg::Pdf => HandoverFormat::Pdf,
             };
             let r = handover::export(db, id, format, &path).await?;
             out(json, &r, |r| {

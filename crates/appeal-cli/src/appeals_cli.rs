@@ -139,6 +139,7 @@ pub enum FormatArg {
     Csv,
     Eml,
     Mailto,
+    Pdf,
 }
 
 #[derive(Subcommand)]
@@ -197,7 +198,7 @@ pub enum MailingCmd {
         id: i64,
     },
     /// Hand over without SMTP: csv (to, reply_to, subject, text, html), eml (a folder of
-    /// .eml files) or mailto (links that open a mail program).
+    /// .eml files), mailto (links that open a mail program) or pdf (printable letters).
     Export {
         id: i64,
         #[arg(long, value_enum)]

@@ -533,3 +533,67 @@ async fn attachments_by_templated_path_are_checked_before_merging_and_frozen_by_
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn printable_letters_are_one_page_each_with_cyrillic_and_accents_as_written() {
+    let t = fresh().await;
+    t.import("speakout_utf16.csv").await;
+    prosecutor(&t, Some("prokuror@gov.example"), "ru").await;
+    let tpl = template(
+        &t,
+        vec![
+            variant(
+                "en",
+                "Release N.",
+                "{{ target.form_of_address }},\n\nPlease release N.\n\n{{ signatory.full_name }}",
+            ),
+            variant(
+                "ru",
+                "Освободите N.",
+                "{{ target.form_of_address }}!\n\nПрошу освободить N.\n\n{{ signatory.full_name }}",
+            ),
+        ],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::SignatoriesToTargets).await;
+    mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    let pdf = t.path("letters.pdf");
+    let r = handover::export(&t.db, m, HandoverFormat::Pdf, &pdf)
+        .await
+        .unwrap();
+    assert_eq!(r.messages, 3);
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(pages.len(), 3, "one letter per page");
+    assert!(
+        pages[0].contains("Léa Dubois"),
+        "the sender block, accents intact: {}",
+        pages[0]
+    );
+    assert!(pages[0].contains("12 rue des Lilas") && pages[0].contains("69001 Lyon"));
+    assert!(
+        pages[0].contains("1 Justice Square") && pages[0].contains("101000 Capital"),
+        "the recipient's address lines"
+    );
+    assert!(
+        pages[0].contains("Уважаемый господин Генеральный прокурор!"),
+        "Cyrillic prints as written: {}",
+        pages[0]
+    );
+    assert!(
+        pages[0].contains("Освободите N.") && pages[0].contains("ноября"),
+        "subject and date in the letter's language: {}",
+        pages[0]
+    );
+    assert!(pages[2].contains("Ана Иванова") && pages[2].contains("Београд"));
+}

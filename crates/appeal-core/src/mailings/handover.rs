@@ -25,6 +25,8 @@ pub enum HandoverFormat {
     Eml,
     /// One row per message: to, subject, mailto.
     Mailto,
+    /// Printable letters, one per page, in one PDF.
+    Pdf,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -160,6 +162,13 @@ pub async fn export(
     path: &Path,
 ) -> Result<HandoverReport> {
     super::get(db, mailing_id).await?;
+    if format == HandoverFormat::Pdf {
+        let messages = super::letters::export_pdf(db, mailing_id, path).await?;
+        return Ok(HandoverReport {
+            messages,
+            path: path.display().to_string(),
+        });
+    }
     let mut rows =
         sqlx::query_as::<_, Stored>("SELECT * FROM messages WHERE mailing_id = ? ORDER BY id")
             .bind(mailing_id)
@@ -174,6 +183,7 @@ pub async fn export(
                 std::fs::write(&file, eml(&m)?).map_err(|e| Error::io("write", &file, e))?;
             }
         }
+        HandoverFormat::Pdf => unreachable!("PDF letters return above"),
         HandoverFormat::Csv | HandoverFormat::Mailto => {
             let mut out = CsvOut::create(path, false)?;
             if format == HandoverFormat::Csv {

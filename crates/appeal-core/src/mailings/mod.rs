@@ -3,6 +3,7 @@
 
 mod audience;
 pub mod handover;
+pub mod letters;
 mod merge;
 pub mod messages;
 

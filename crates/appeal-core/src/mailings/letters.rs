@@ -72,120 +72,16 @@ pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
          WHERE m.mailing_id = ? ORDER BY m.id",
         cols = FIELD_COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
     );
-    let mut doc = genpdf::Document::new(font_family()?);
-    doc.set_title(mailing.name.clone());
-    doc.set_font_size(11);
-    let mut decorator = genpdf::SimplePageDecorator::new();
-    decorator.set_margins(20);
-    doc.set_page_decorator(decorator);
     let today = time::OffsetDateTime::now_utc().date();
+    let mut letters = Vec::new();
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(mailing_id)
         .fetch(db.pool());
-    let mut n = 0i64;
     while let Some(row) = rows.try_next().await? {
-        if n > 0 {
-            doc.push(PageBreak::new());
-        }
-        n += 1;
-        let language: String = row.try_get("letter_language")?;
-        let signatory_id: Option<i64> = row.try_get("sid")?;
-        let person = match signatory_id {
-            Some(_) => Some(fields_from_row(&row)?),
-            None => None,
-        };
-        let target_name: Option<String> = row.try_get("t_name")?;
-        let on_behalf = target_name.is_some() && person.is_some();
-        // The sender: the signatory writing (with their postal address), else the group.
-        let (sender, place): (Vec<String>, Option<String>) =
-            match (&person, on_behalf || target_name.is_none()) {
-                (Some(p), true) if on_behalf => {
-                    let name = format!(
-                        "{} {}",
-                        p.first_name.as_deref().unwrap_or(""),
-                        p.last_name.as_deref().unwrap_or("")
-                    );
-                    let town_line = format!(
-                        "{} {}",
-                        p.postcode.as_deref().unwrap_or(""),
-                        p.town.as_deref().unwrap_or("")
-                    );
-                    (
-                        vec![
-                            name.trim().to_string(),
-                            p.street.clone().unwrap_or_default(),
-                            town_line.trim().to_string(),
-                            p.country.clone().unwrap_or_default(),
-                        ],
-                        p.town.clone(),
-                    )
-                }
-                _ => (
-                    vec![mailing.from_name.clone(), mailing.from_address.clone()],
-                    None,
-                ),
-            };
-        let recipient: Vec<String> = match (&target_name, &person) {
-            (Some(name), _) => {
-                let mut lines = vec![name.clone()];
-                for col in ["t_title", "t_org"] {
-                    if let Some(v) = row.try_get::<Option<String>, _>(col)? {
-                        lines.push(v);
-                    }
-                }
-                if let Some(a) = row.try_get::<Option<String>, _>("t_address")? {
-                    lines.extend(a.lines().map(str::to_string));
-                }
-                lines.extend(row.try_get::<Option<String>, _>("t_country")?);
-                lines
-            }
-            (None, Some(p)) => {
-                let name = format!(
-                    "{} {}",
-                    p.first_name.as_deref().unwrap_or(""),
-                    p.last_name.as_deref().unwrap_or("")
-                );
-                let town_line = format!(
-                    "{} {}",
-                    p.postcode.as_deref().unwrap_or(""),
-                    p.town.as_deref().unwrap_or("")
-                );
-                vec![
-                    name.trim().to_string(),
-                    p.street.clone().unwrap_or_default(),
-                    town_line.trim().to_string(),
-                    p.country.clone().unwrap_or_default(),
-                ]
-            }
-            (None, None) => Vec::new(),
-        };
-        for p in block(&sender) {
-            doc.push(p.styled(Style::new().with_font_size(9)));
-        }
-        doc.push(Break::new(2));
-        for p in block(&recipient) {
-            doc.push(p);
-        }
-        doc.push(Break::new(2));
-        let date = format_date(today, &language);
-        let dateline = match place {
-            Some(town) if !town.is_empty() => format!("{town}, {date}"),
-            _ => date,
-        };
-        doc.push(Paragraph::new(dateline).aligned(Alignment::Right));
-        doc.push(Break::new(1.5));
-        let subject: String = row.try_get("subject")?;
-        doc.push(Paragraph::new(subject).styled(Style::new().bold()));
-        doc.push(Break::new(1));
-        let text: String = row.try_get("text")?;
-        for para in paragraphs(&text) {
-            for line in para.lines() {
-                doc.push(Paragraph::new(line.to_string()));
-            }
-            doc.push(Break::new(0.6));
-        }
+        letters.push(layout(&row, &mailing, today)?);
     }
     drop(rows);
+    let n = letters.len() as i64;
     if n == 0 {
         return Err(Error::InvalidInput(format!(
             "mailing {mailing_id} has no merged letters yet; merge it first"
@@ -193,8 +89,120 @@ pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
     }
     let tmp = path.with_extension("partial");
     let file = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-    doc.render(std::io::BufWriter::new(file))
+    // genpdf's document is not Send: it is built and written in one synchronous step.
+    render(&mailing.name, &letters)?
+        .render(std::io::BufWriter::new(file))
         .map_err(|e| Error::io("write", &tmp, std::io::Error::other(e.to_string())))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("move into place", path, e))?;
     Ok(n)
+}
+
+/// One letter laid out as lines, before it becomes PDF.
+struct Letter {
+    sender: Vec<String>,
+    recipient: Vec<String>,
+    dateline: String,
+    subject: String,
+    paragraphs: Vec<String>,
+}
+
+fn address(p: &crate::signatories::SignatoryFields) -> Vec<String> {
+    let name = format!(
+        "{} {}",
+        p.first_name.as_deref().unwrap_or(""),
+        p.last_name.as_deref().unwrap_or("")
+    );
+    let town_line = format!(
+        "{} {}",
+        p.postcode.as_deref().unwrap_or(""),
+        p.town.as_deref().unwrap_or("")
+    );
+    vec![
+        name.trim().to_string(),
+        p.street.clone().unwrap_or_default(),
+        town_line.trim().to_string(),
+        p.country.clone().unwrap_or_default(),
+    ]
+}
+
+fn layout(
+    row: &sqlx::sqlite::SqliteRow,
+    mailing: &super::Mailing,
+    today: time::Date,
+) -> Result<Letter> {
+    let language: String = row.try_get("letter_language")?;
+    let signatory_id: Option<i64> = row.try_get("sid")?;
+    let person = match signatory_id {
+        Some(_) => Some(fields_from_row(row)?),
+        None => None,
+    };
+    let target_name: Option<String> = row.try_get("t_name")?;
+    // The sender: the signatory writing (with their postal address), else the group.
+    let (sender, place) = match (&person, &target_name) {
+        (Some(p), Some(_)) => (address(p), p.town.clone()),
+        _ => (
+            vec![mailing.from_name.clone(), mailing.from_address.clone()],
+            None,
+        ),
+    };
+    let recipient = match (&target_name, &person) {
+        (Some(name), _) => {
+            let mut lines = vec![name.clone()];
+            for col in ["t_title", "t_org"] {
+                lines.extend(row.try_get::<Option<String>, _>(col)?);
+            }
+            if let Some(a) = row.try_get::<Option<String>, _>("t_address")? {
+                lines.extend(a.lines().map(str::to_string));
+            }
+            lines.extend(row.try_get::<Option<String>, _>("t_country")?);
+            lines
+        }
+        (None, Some(p)) => address(p),
+        (None, None) => Vec::new(),
+    };
+    let date = format_date(today, &language);
+    let text: String = row.try_get("text")?;
+    Ok(Letter {
+        sender,
+        recipient,
+        dateline: match place {
+            Some(town) if !town.is_empty() => format!("{town}, {date}"),
+            _ => date,
+        },
+        subject: row.try_get("subject")?,
+        paragraphs: paragraphs(&text),
+    })
+}
+
+fn render(title: &str, letters: &[Letter]) -> Result<genpdf::Document> {
+    let mut doc = genpdf::Document::new(font_family()?);
+    doc.set_title(title.to_string());
+    doc.set_font_size(11);
+    let mut decorator = genpdf::SimplePageDecorator::new();
+    decorator.set_margins(20);
+    doc.set_page_decorator(decorator);
+    for (i, l) in letters.iter().enumerate() {
+        if i > 0 {
+            doc.push(PageBreak::new());
+        }
+        for p in block(&l.sender) {
+            doc.push(p.styled(Style::new().with_font_size(9)));
+        }
+        doc.push(Break::new(2));
+        for p in block(&l.recipient) {
+            doc.push(p);
+        }
+        doc.push(Break::new(2));
+        doc.push(Paragraph::new(l.dateline.clone()).aligned(Alignment::Right));
+        doc.push(Break::new(1.5));
+        doc.push(Paragraph::new(l.subject.clone()).styled(Style::new().bold()));
+        doc.push(Break::new(1));
+        for para in &l.paragraphs {
+            for line in para.lines() {
+                doc.push(Paragraph::new(line.to_string()));
+            }
+            doc.push(Break::new(0.6));
+        }
+    }
+    Ok(doc)
 }

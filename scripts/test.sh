@@ -25,6 +25,9 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "Rust tests (also regenerates ui/src/bindings)"
+# Building every target first, with the features tests use, also builds the desktop app the
+# end-to-end test drives; building it alone would resolve features differently and rebuild GTK.
+cargo build --workspace --all-targets
 cargo test --workspace
 
 step "generated TypeScript bindings are current"
@@ -37,5 +40,4 @@ step "UI in headless Chromium (mocked IPC)"
 (cd ui && npm run test:browser)
 
 step "end-to-end: the real app under Xvfb over WebDriver"
-cargo build -p appeal-desk
 node --test tests/e2e/

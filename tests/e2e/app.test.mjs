@@ -3,8 +3,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,13 @@ import { Session } from './webdriver.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const app = path.join(root, 'target/debug/appeal-desk');
+const cli = path.join(root, 'target/debug/appeal');
+let workdir;
+
+/** Runs the appeal CLI on the app's database (WAL lets both use it at once). */
+function appeal(...args) {
+  return execFileSync(cli, ['--db', process.env.APPEAL_DB, ...args], { encoding: 'utf8' });
+}
 const fixtures = path.join(root, 'tests/fixtures');
 const out = path.join(root, 'tests/out');
 const port = 4444;
@@ -46,6 +53,7 @@ before(async () => {
     await new Promise((r) => setTimeout(r, 1000));
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-'));
+  workdir = dir;
   env.APPEAL_DB = path.join(dir, 'e2e.db');
   // The app inherits this environment through tauri-driver and WebKitWebDriver.
   Object.assign(process.env, env);
@@ -99,4 +107,76 @@ test('a signature list imported through the wizard shows up in the signatories t
   assert.equal(filtered.length, 1, 'searching "hamb" leaves Jonas from Hamburg');
   assert.match((await s.textsOf('[data-testid="signatory-row"]'))[0], /Jonas/);
 
+});
+
+async function waitForText(s, css, pattern, timeoutMs = 15000) {
+  const until = Date.now() + timeoutMs;
+  let seen = [];
+  while (Date.now() < until) {
+    seen = await s.textsOf(css);
+    if (seen.some((t) => pattern.test(t))) return seen;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no ${css} matched ${pattern}; saw ${JSON.stringify(seen)}`);
+}
+
+test('a drafter writes an appeal, sees the preview follow, merges and exports .eml files', async () => {
+  const s = session;
+  appeal('campaign', 'add', 'Free N.');
+  appeal('petition', 'add', '--campaign', 'Free N.', 'Open letter');
+  appeal('import', path.join(fixtures, 'action_network.csv'), '--petition', 'Open letter');
+  appeal('target', 'add', '--campaign', 'Free N.', '--name', 'Prosecutor General', '--email', 'pg@gov.example',
+    '--form-of-address', 'Dear Prosecutor General', '--language', 'en');
+
+  await s.click(await s.waitFor('[data-testid="nav-templates"]'));
+  await s.click(await s.waitFor('[data-testid="template-new"]'));
+  await s.type(await s.waitFor('[data-testid="template-name"]'), 'Appeal');
+  await s.type(await s.find('[data-testid="template-subject"]'), 'Release N. from {{ signatory.full_name }}');
+  const body = await s.waitFor('[data-testid="template-body"]');
+  await s.click(body);
+  await s.cmd('POST', `/element/${body}/value`, { text: '{{ target.form_of_address }},\n\nPlease release N.' });
+
+  // The preview follows the draft, for the first recipient: Anna writing to the prosecutor.
+  await waitForText(s, '[data-testid="preview-subject"]', /^Release N\. from Anna Petrova$/);
+  await waitForText(s, '[data-testid="preview-recipient"]', /Anna Petrova.*Prosecutor General/);
+
+  // A misspelt field is named with the closest one, then taken back.
+  const typo = ' {{ signatory.frist_name }}';
+  await s.cmd('POST', `/element/${body}/value`, { text: typo });
+  await waitForText(s, '[data-testid="template-problem"]', /unknown field signatory\.frist_name; did you mean signatory\.first_name\?/);
+  await s.cmd('POST', `/element/${body}/value`, { text: '\uE003'.repeat(typo.length) });
+  const until = Date.now() + 10000;
+  while ((await s.findAll('[data-testid="template-problem"]')).length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal((await s.findAll('[data-testid="template-problem"]')).length, 0, 'the problem goes with the typo');
+  await s.click(await s.find('[data-testid="template-save"]'));
+  await waitForText(s, '[role="status"]', /Appeal/);
+
+  await s.click(await s.find('[data-testid="nav-mailings"]'));
+  await s.click(await s.waitFor('summary'));
+  await s.type(await s.waitFor('[data-testid="mailing-name"]'), 'November letters');
+  await s.type(await s.find('[data-testid="mailing-from-name"]'), 'Free N. Committee');
+  await s.type(await s.find('[data-testid="mailing-from-address"]'), 'letters@free-n.example.org');
+  await s.click(await s.find('[data-testid="mailing-create"]'));
+  await s.click(await s.waitFor('[data-testid="mailing-check"]'));
+  await waitForText(s, '[data-testid="audience-summary"]', /3 recipients, 0 problems/);
+  await s.click(await s.find('[data-testid="mailing-merge"]'));
+  await waitForText(s, '[data-testid="merge-report"]', /^3 messages in the outbox/);
+  assert.equal((await s.findAll('[data-testid="message-row"]')).length, 3);
+
+  const folder = path.join(workdir, 'letters');
+  await s.type(await s.find('[data-testid="handover-path"]'), folder);
+  await s.click(await s.find('[data-testid="handover-export"]'));
+  await waitForText(s, '[data-testid="mailings-notice"]', /3 messages written/);
+  assert.equal(readdirSync(folder).filter((f) => f.endsWith('.eml')).length, 3);
+
+  const rows = await s.findAll('[data-testid="message-row"] button');
+  await s.click(rows[0]);
+  const href = await s.cmd('POST', '/execute/sync', {
+    script: 'return document.querySelector(\'[data-testid="mailto-link"]\').getAttribute("href");',
+    args: [],
+  });
+  assert.match(href, /^mailto:pg@gov\.example\?subject=Release%20N\.%20from%20Anna%20Petrova&body=Dear%20Prosecutor%20General%2C/);
+  writeFileSync(path.join(out, 'app-mailing.png'), Buffer.from(await s.screenshot(), 'base64'));
 });

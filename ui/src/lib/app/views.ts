@@ -1,6 +1,6 @@
 import type { MessageKey } from '../i18n/en';
 
-export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export'] as const;
+export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export', 'targets', 'templates', 'mailings'] as const;
 export type View = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<View, MessageKey> = {
@@ -9,4 +9,7 @@ export const VIEW_LABELS: Record<View, MessageKey> = {
   imports: 'nav.imports',
   campaigns: 'nav.campaigns',
   export: 'nav.export',
+  targets: 'nav.targets',
+  templates: 'nav.templates',
+  mailings: 'nav.mailings',
 };

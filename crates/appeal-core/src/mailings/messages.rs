@@ -44,6 +44,8 @@ pub struct MessageRow {
     pub subject: String,
     pub language: String,
     pub state: MessageState,
+    /// Opens the volunteer's own mail program with this letter filled in.
+    pub mailto: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -119,7 +121,8 @@ pub async fn list(db: &Db, mailing_id: i64, offset: i64, limit: i64) -> Result<M
         .fetch_one(db.pool())
         .await?;
     let rows = sqlx::query(
-        "SELECT id, to_header, subject, language, state FROM messages WHERE mailing_id = ? ORDER BY id LIMIT ? OFFSET ?",
+        "SELECT id, to_header, to_address, subject, text, language, state FROM messages
+         WHERE mailing_id = ? ORDER BY id LIMIT ? OFFSET ?",
     )
     .bind(mailing_id)
     .bind(limit.clamp(1, 1000))
@@ -135,6 +138,11 @@ pub async fn list(db: &Db, mailing_id: i64, offset: i64, limit: i64) -> Result<M
             subject: r.try_get("subject")?,
             language: r.try_get("language")?,
             state: MessageState::parse(&state),
+            mailto: super::handover::mailto(
+                &r.try_get::<String, _>("to_address")?,
+                &r.try_get::<String, _>("subject")?,
+                &r.try_get::<String, _>("text")?,
+            ),
         })
     })
     .collect::<Result<Vec<_>>>()?;

@@ -320,6 +320,7 @@ export const en = {
   "mailings.export": "Export",
   "mailings.open_in_mail": "Open in my mail program",
   "mailings.print": "Print",
+  "mailings.fix_hint": "Fix this under Signatories or Targets, then check again.",
   'mailings.count': { one: '{count} message', other: '{count} messages' },
 } satisfies Record<string, Message>;
 

@@ -361,5 +361,6 @@ export const ru: Messages = {
   "mailings.export": "Выгрузить",
   "mailings.open_in_mail": "Открыть в моей почтовой программе",
   "mailings.print": "Печать",
+  "mailings.fix_hint": "Исправьте это в разделе «Подписанты» или «Адресаты» и проверьте снова.",
   'mailings.count': { one: '{count} письмо', few: '{count} письма', many: '{count} писем', other: '{count} письма' },
 };

@@ -32,13 +32,19 @@ pub struct MergeReport {
 
 const CHUNK: usize = 500;
 
-fn message_id(mailing_id: i64, from_address: &str) -> String {
-    let mut r = [0u8; 12];
+/// A Message-ID that is unique and stable for the message's life. The leading time and
+/// sequence make ids of one merge sort in insertion order, so the unique index grows at its
+/// end instead of splitting pages at random; the random part keeps them unguessable.
+fn message_id(mailing_id: i64, from_address: &str, stamp: u64, seq: u64) -> String {
+    let mut r = [0u8; 6];
     rand::rng().fill_bytes(&mut r);
     let domain = from_address
         .rsplit_once('@')
         .map_or("appeal-desk.invalid", |(_, d)| d);
-    format!("<appeal.{mailing_id}.{}@{domain}>", hex::encode(r))
+    format!(
+        "<appeal.{mailing_id}.{stamp:x}.{seq:08x}.{}@{domain}>",
+        hex::encode(r)
+    )
 }
 
 /// Merges the mailing. With problems in the audience it refuses, naming the first, unless
@@ -88,6 +94,10 @@ pub async fn merge(
             .collect();
     let mut audience = Audience::open(db, &mailing).await?;
     let created = now();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut seq = 0u64;
     let mut done = 0i64;
     loop {
         let page = audience.next(db).await?;
@@ -115,7 +125,16 @@ pub async fn merge(
             }
         }
         for chunk in letters.chunks(CHUNK) {
-            insert(&mut tx, mailing_id, &mailing.from_address, &created, chunk).await?;
+            insert(
+                &mut tx,
+                mailing_id,
+                &mailing.from_address,
+                &created,
+                chunk,
+                stamp,
+                &mut seq,
+            )
+            .await?;
         }
         report.messages += letters.len() as i64;
         done += page.len() as i64;
@@ -138,6 +157,8 @@ async fn insert(
     from_address: &str,
     created: &str,
     letters: &[Letter],
+    stamp: u64,
+    seq: &mut u64,
 ) -> Result<()> {
     let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     let sql = format!(
@@ -159,7 +180,10 @@ async fn insert(
             .bind(l.rendered.text.as_str())
             .bind(l.rendered.html.as_str())
             .bind(l.rendered.language.as_str())
-            .bind(message_id(mailing_id, from_address))
+            .bind({
+                *seq += 1;
+                message_id(mailing_id, from_address, stamp, *seq)
+            })
             .bind(created)
             .bind(serde_json::to_string(&l.attachments).expect("paths serialise"));
     }

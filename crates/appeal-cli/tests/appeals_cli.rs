@@ -1,34 +1,8 @@
 //! The drafter's flow from the command line: target, template, mailing, merge, hand-over.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
-
-fn appeal(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok_json(db: &Path, args: &[&str]) -> Value {
-    let out = appeal(db, &[&["--json"], args].concat());
-    assert!(
-        out.status.success(),
-        "appeal {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
+use common::{appeal, fixture, ok_json};
 
 #[test]
 fn a_letter_to_the_target_on_behalf_of_each_signatory_from_template_to_eml_files() {

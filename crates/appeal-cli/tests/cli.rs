@@ -1,34 +1,10 @@
 //! The `appeal` binary, run as a user runs it, on a real database file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
+use std::path::PathBuf;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-}
-
-fn appeal(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("the appeal binary runs")
-}
-
-fn ok_json(db: &Path, args: &[&str]) -> Value {
-    let out = appeal(db, &[&["--json"], args].concat());
-    assert!(
-        out.status.success(),
-        "appeal {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("--json prints JSON")
-}
+use common::{appeal, fixture, ok_json};
 
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();

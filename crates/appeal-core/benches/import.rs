@@ -6,10 +6,13 @@
 use std::io::{BufWriter, Write};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use appeal_core::imports::{self, ImportOptions};
 use appeal_core::progress::Silent;
 use appeal_core::signatories::{self, SignatoryQuery};
 use appeal_core::{Db, campaigns};
+use common::peak_rss_mb;
 
 const FIRST: [&str; 12] = [
     "Anna",
@@ -49,16 +52,6 @@ const TOWNS: [&str; 8] = [
     "Stockholm",
     "Graz",
 ];
-
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn write_list(path: &std::path::Path, rows: usize) -> u64 {
     let mut w = BufWriter::new(std::fs::File::create(path).unwrap());

@@ -6,22 +6,15 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
+mod common;
+
 use appeal_core::imports::{self, ImportOptions};
 use appeal_core::mailings::handover::{self, HandoverFormat};
 use appeal_core::mailings::{self, AudienceFilter, AudienceKind, MailingDraft};
 use appeal_core::progress::Silent;
 use appeal_core::templates::{self, TemplateDraft, TemplateVariant};
 use appeal_core::{Db, campaigns};
-
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+use common::peak_rss_mb;
 
 #[tokio::main]
 async fn main() {

@@ -9,10 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
+import { appealsTests } from './appeals-flow.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'tests', 'out');
 const mockScript = path.join(root, 'tests', 'tauri-mock.js');
+const appealsMockScript = path.join(root, 'tests', 'tauri-mock-appeals.js');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** @type {import('vite').PreviewServer} */
@@ -54,6 +56,7 @@ after(async () => {
 async function openApp(locale = 'en-US') {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
   await context.addInitScript({ path: mockScript });
+  await context.addInitScript({ path: appealsMockScript });
   const page = await context.newPage();
   page.on('request', (request) => {
     if (!request.url().startsWith(baseUrl)) outside.push(request.url());
@@ -225,6 +228,8 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
     assert.equal((await page.getByTestId('nav-signatories').textContent())?.trim(), 'Signatories');
     await context.close();
   });
+
+  appealsTests({ openApp, ipcCalls, waitForCall, outDir });
 
   it('loaded nothing from outside the app and threw no errors', () => {
     assert.deepEqual(outside, []);

@@ -154,7 +154,8 @@
     save_rejects: () => 2,
     export_columns: () => ['first_name', 'last_name', 'email', 'town', 'country'],
     export_signatures: ({ path, options }) => ({ rows: TOTAL, path, columns: options.columns }),
-    'plugin:dialog|open': () => '/home/demo/Documents/paper-sheets.csv',
+    'plugin:dialog|open': ({ options }) =>
+      options.directory ? '/home/demo/Documents/letters' : '/home/demo/Documents/paper-sheets.csv',
     'plugin:dialog|save': ({ options }) => `/home/demo/Documents/${options.defaultPath ?? 'out.csv'}`,
   };
 
@@ -183,4 +184,6 @@
     metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },
   };
   window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: () => {} };
+  // tauri-mock-appeals.js (loaded next) adds the handlers of targets, templates and mailings.
+  window.__MOCK__ = { handlers, person, fail, channelId };
 })();

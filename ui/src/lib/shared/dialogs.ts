@@ -14,16 +14,24 @@ export async function chooseImportFile(title: string, filterName: string): Promi
   return typeof picked === 'string' ? picked : null;
 }
 
-/** Asks where to write a CSV file; null when the person cancels. */
-export async function chooseCsvTarget(
+/** Asks for a folder (to write files into); null when the person cancels. */
+export async function chooseFolder(title: string): Promise<string | null> {
+  const picked = await open({ title, multiple: false, directory: true });
+  return typeof picked === 'string' ? picked : null;
+}
+
+/** Asks where to write a file of the given type; null when the person cancels. */
+export async function chooseSaveTarget(
   title: string,
   filterName: string,
+  extensions: string[],
   defaultPath?: string,
 ): Promise<string | null> {
-  const picked = await save({
-    title,
-    defaultPath,
-    filters: [{ name: filterName, extensions: ['csv'] }],
-  });
+  const picked = await save({ title, defaultPath, filters: [{ name: filterName, extensions }] });
   return picked ?? null;
+}
+
+/** Asks where to write a CSV file; null when the person cancels. */
+export function chooseCsvTarget(title: string, filterName: string, defaultPath?: string): Promise<string | null> {
+  return chooseSaveTarget(title, filterName, ['csv'], defaultPath);
 }

@@ -389,11 +389,13 @@ fn apply_set(f: &mut signatories::SignatoryFields, spec: &str) -> Result<()> {
         "consent_at" => &mut f.consent_at,
         "consent_source" => &mut f.consent_source,
         "consent" => {
-            f.consent = match v.as_deref().map(str::to_lowercase).as_deref() {
+            // The same words an import understands (yes/no, да/нет, ja/nein, 1/0 ...).
+            f.consent = match v.as_deref() {
                 None => None,
-                Some("yes" | "true" | "1") => Some(true),
-                Some("no" | "false" | "0") => Some(false),
-                Some(other) => bail!("consent '{other}' should be yes, no or empty"),
+                Some(word) => match imports::parse_yes_no(word) {
+                    Some(yes) => Some(yes),
+                    None => bail!("consent '{word}' should be yes, no or empty"),
+                },
             };
             return Ok(());
         }

@@ -52,9 +52,14 @@ impl Hasher {
             .bind(SALT_KEY)
             .fetch_one(db.pool())
             .await?;
-        Ok(Hasher {
-            salt: hex::decode(salt).unwrap_or_else(|_| b"appeal-desk".to_vec()),
-        })
+        // A different salt would make every stored hash miss: erased people would come back.
+        let salt = hex::decode(&salt).map_err(|_| {
+            crate::error::Error::Conflict(
+                "the suppression list's salt in this database is damaged; erased people could no longer be recognised, so nothing was done"
+                    .into(),
+            )
+        })?;
+        Ok(Hasher { salt })
     }
 
     /// The hash of an already normalised address.

@@ -26,7 +26,7 @@ use crate::time_util::now;
 
 pub use history::{ImportSummary, UndoReport, list, save_rejects, undo};
 pub use mapping::{ColumnMapping, Field};
-pub use row::tidy;
+pub use row::{parse_yes_no, tidy};
 pub use source::FileFormat;
 
 /// What to do with a person who is already stored when a row brings them again.

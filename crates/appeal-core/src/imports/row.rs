@@ -15,7 +15,7 @@ pub(crate) struct Draft {
 }
 
 /// "yes", "да", "ja", "1", "true", "x" ... as a yes/no; `None` when not recognised.
-pub(crate) fn parse_yes_no(v: &str) -> Option<bool> {
+pub fn parse_yes_no(v: &str) -> Option<bool> {
     match v.trim().to_lowercase().as_str() {
         "yes" | "y" | "true" | "1" | "x" | "on" | "да" | "д" | "ja" | "j" | "oui" | "sí" | "si"
         | "subscribed" | "opt-in" | "optin" | "confirmed" | "checked" => Some(true),

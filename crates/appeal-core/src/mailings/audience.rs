@@ -345,7 +345,16 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
                 target_id: None,
                 label: "the template".into(),
             },
-            message: format!("{} ({}, {:?})", p.message, p.language, p.part).to_lowercase(),
+            message: format!(
+                "{} ({}, {})",
+                p.message,
+                p.language,
+                match p.part {
+                    templates::TemplatePart::Subject => "subject",
+                    templates::TemplatePart::Body => "body",
+                    templates::TemplatePart::Attachment => "attachment",
+                }
+            ),
         });
     }
     let mut audience = Audience::open(db, &mailing).await?;

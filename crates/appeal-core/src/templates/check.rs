@@ -91,12 +91,12 @@ pub async fn fields(db: &Db, _campaign_id: i64) -> Result<Vec<String>> {
 }
 
 fn is_known(var: &str, known: &[String]) -> bool {
+    // Custom fields come and go with imports: any name under signatory.custom is accepted.
     GLOBALS.contains(&var)
+        || var == "signatory.custom"
+        || var.starts_with("signatory.custom.")
         || known.iter().any(|k| {
-            k == var
-                || var.starts_with(&format!("{k}."))
-                || k.starts_with(&format!("{var}."))
-                || (var == "signatory.custom" || var.starts_with("signatory.custom."))
+            k == var || var.starts_with(&format!("{k}.")) || k.starts_with(&format!("{var}."))
         })
 }
 

@@ -53,6 +53,14 @@ pub enum Command {
     /// Mailings: a template applied to an audience, merged into the outbox, handed over.
     #[command(subcommand, alias = "mailings")]
     Mailing(crate::appeals_cli::MailingCmd),
+    /// SMTP accounts: add, edit, store the password in the keychain, test the connection.
+    #[command(subcommand)]
+    Smtp(crate::sending_cli::SmtpCmd),
+    /// Send a merged mailing through an SMTP account, or one test copy of a letter.
+    Send(crate::sending_cli::SendArgs),
+    /// The outbox: status, messages by state, retries, uncertain messages, the log.
+    #[command(subcommand)]
+    Outbox(crate::sending_cli::OutboxCmd),
 }
 
 #[derive(Subcommand)]
@@ -201,6 +209,12 @@ pub enum SuppressCmd {
     Check {
         email: String,
     },
+    /// Add every address of an unsubscribe or bounce list (CSV, XLSX, ODS; header optional).
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "unsubscribed")]
+        reason: ReasonArg,
+    },
     Count,
 }
 
@@ -209,4 +223,15 @@ pub enum ReasonArg {
     Unsubscribed,
     Bounced,
     Manual,
+}
+
+impl ReasonArg {
+    pub fn into_core(self) -> appeal_core::suppression::SuppressionReason {
+        use appeal_core::suppression::SuppressionReason as R;
+        match self {
+            ReasonArg::Unsubscribed => R::Unsubscribed,
+            ReasonArg::Bounced => R::Bounced,
+            ReasonArg::Manual => R::Manual,
+        }
+    }
 }

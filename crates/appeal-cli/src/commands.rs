@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use appeal_core::export::{ExportOptions, ExportPreset};
 use appeal_core::imports::{self, ImportOptions, ImportProgress, OnExisting};
 use appeal_core::signatories::{self, SignatoryQuery, Subscription};
-use appeal_core::suppression::{self, SuppressionReason};
+use appeal_core::suppression;
 use appeal_core::{Db, campaigns};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -109,6 +109,9 @@ async fn dispatch(db: &Db, command: Command, json: bool) -> Result<()> {
         Command::Target(cmd) => crate::appeals::target(db, cmd, json).await?,
         Command::Template(cmd) => crate::appeals::template(db, cmd, json).await?,
         Command::Mailing(cmd) => crate::appeals::mailing(db, cmd, json).await?,
+        Command::Smtp(cmd) => crate::sending::smtp(db, cmd, json).await?,
+        Command::Send(args) => crate::sending::send(db, args, json).await?,
+        Command::Outbox(cmd) => crate::sending::outbox(db, cmd, json).await?,
     }
     Ok(())
 }
@@ -478,11 +481,7 @@ async fn export(db: &Db, args: ExportArgs, json: bool) -> Result<()> {
 async fn suppress(db: &Db, cmd: SuppressCmd, json: bool) -> Result<()> {
     match cmd {
         SuppressCmd::Add { email, reason } => {
-            let reason = match reason {
-                ReasonArg::Unsubscribed => SuppressionReason::Unsubscribed,
-                ReasonArg::Bounced => SuppressionReason::Bounced,
-                ReasonArg::Manual => SuppressionReason::Manual,
-            };
+            let reason = reason.into_core();
             let added = suppression::add(db, &email, reason, true).await?;
             if json {
                 print_json(&serde_json::json!({ "added": added }))?
@@ -498,6 +497,20 @@ async fn suppress(db: &Db, cmd: SuppressCmd, json: bool) -> Result<()> {
                 print_json(&serde_json::json!({ "suppressed": on }))?
             } else {
                 println!("{}", if on { "suppressed" } else { "not suppressed" })
+            }
+        }
+        SuppressCmd::Import { file, reason } => {
+            let r = suppression::import_list(db, &file, reason.into_core()).await?;
+            if json {
+                print_json(&r)?
+            } else {
+                println!(
+                    "{} added to the suppression list, {} already on it, {} rows without an address",
+                    r.added, r.already_listed, r.without_address_count
+                );
+                for (line, row) in &r.without_address {
+                    println!("  line {line}: {row}");
+                }
             }
         }
         SuppressCmd::Count => {

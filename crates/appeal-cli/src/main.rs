@@ -4,6 +4,8 @@ mod appeals;
 mod appeals_cli;
 mod cli;
 mod commands;
+mod sending;
+mod sending_cli;
 
 use clap::Parser;
 

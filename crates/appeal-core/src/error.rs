@@ -23,6 +23,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Conflict(String),
+    /// The mail server could not be reached, or refused us; the message says why in words.
+    #[error("{0}")]
+    Connection(String),
     #[error(
         "this database was made by a newer version of Appeal Desk (schema {found}, this version knows up to {supported}); update Appeal Desk to open it"
     )]
@@ -48,6 +51,7 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::MalformedFile { .. } => "malformed_file",
             Error::Conflict(_) => "conflict",
+            Error::Connection(_) => "connection",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Io { .. } => "io",
             Error::Database(_) | Error::Migrate(_) => "database",

@@ -19,7 +19,7 @@ use crate::time_util::now;
 const SALT_KEY: &str = "suppression_salt";
 
 /// Why an address is suppressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum SuppressionReason {
@@ -127,4 +127,78 @@ pub(crate) async fn all_hashes(db: &Db) -> Result<HashSet<String>> {
         .fetch_all(db.pool())
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// What importing an unsubscribe or bounce list did.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ListImport {
+    pub added: u64,
+    pub already_listed: u64,
+    /// Rows with no email address in any column: (line, row as read), the first 50.
+    pub without_address: Vec<(u64, String)>,
+    pub without_address_count: u64,
+}
+
+/// Adds every address in a list (CSV/TSV in any common encoding, XLSX, ODS; with or
+/// without a header row) to the suppression list, in one transaction. From each row the
+/// first cell that is an email address is taken, so exports of most mail tools work as is.
+pub async fn import_list(
+    db: &Db,
+    path: &std::path::Path,
+    reason: SuppressionReason,
+) -> Result<ListImport> {
+    if reason == SuppressionReason::Erased {
+        return Err(crate::error::Error::InvalidInput(
+            "erasure is done person by person, not from a list".into(),
+        ));
+    }
+    let path_owned = path.to_path_buf();
+    let table = tokio::task::spawn_blocking(move || crate::imports::read_table(&path_owned))
+        .await
+        .map_err(|e| crate::error::Error::Conflict(format!("reading the list failed: {e}")))??;
+    let hasher = Hasher::load(db).await?;
+    let mut report = ListImport {
+        added: 0,
+        already_listed: 0,
+        without_address: Vec::new(),
+        without_address_count: 0,
+    };
+    let header_row = (1u64, table.headers.clone());
+    let rows = std::iter::once(&header_row).chain(table.rows.iter());
+    let at = now();
+    let mut tx = db.pool().begin().await?;
+    for (i, (line, cells)) in rows.enumerate() {
+        let found = cells
+            .iter()
+            .map(|c| c.trim().trim_start_matches("mailto:"))
+            .find(|c| crate::signatories::is_valid_email(c));
+        let Some(email) = found else {
+            // A header row is expected to have no address.
+            if i > 0 {
+                report.without_address_count += 1;
+                if report.without_address.len() < 50 {
+                    report.without_address.push((*line, cells.join(", ")));
+                }
+            }
+            continue;
+        };
+        let key = normalise_email(email);
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO suppressions (email_hash, email, reason, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(hasher.hash(&key))
+        .bind(&key)
+        .bind(reason.as_str())
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            report.added += 1;
+        } else {
+            report.already_listed += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(report)
 }

@@ -59,8 +59,35 @@ pub fn mailto(to: &str, subject: &str, body: &str) -> String {
     )
 }
 
+/// What sending adds to a stored letter; the hand-over exports add nothing.
+#[derive(Default)]
+pub(crate) struct Extras {
+    /// Another recipient (a test send) instead of the letter's own.
+    pub to: Option<lettre::message::Mailbox>,
+    pub subject_prefix: &'static str,
+    pub message_id: Option<String>,
+    /// `List-Unsubscribe` value, for letters to supporters.
+    pub list_unsubscribe: Option<String>,
+    /// Unsubscribe wording appended to the text and HTML parts.
+    pub footer: Option<(String, String)>,
+    pub test: bool,
+}
+
 /// The message as an RFC 5322 document, multipart/alternative text + HTML.
 pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
+    Ok(message(m, &Extras::default())?.formatted())
+}
+
+/// Merged text cannot add header lines: a line break in a subject becomes a space.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The letter as lettre's message: headers encoded per RFC 2047, parts per MIME.
+pub(crate) fn message(m: &Stored, x: &Extras) -> Result<lettre::Message> {
+    use lettre::message::header::{HeaderName, HeaderValue};
     let bad = |what: &str, v: &str| {
         Error::Conflict(format!(
             "message {}: the stored {what} '{v}' is not a valid address",
@@ -71,22 +98,45 @@ pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
         .from_header
         .parse()
         .map_err(|_| bad("sender", &m.from_header))?;
-    let to: Mailbox = m
-        .to_header
-        .parse()
-        .map_err(|_| bad("recipient", &m.to_header))?;
+    let to: Mailbox = match &x.to {
+        Some(to) => to.clone(),
+        None => m
+            .to_header
+            .parse()
+            .map_err(|_| bad("recipient", &m.to_header))?,
+    };
     let mut builder = lettre::Message::builder()
         .from(from)
         .to(to)
-        .subject(m.subject.clone())
-        .message_id(Some(m.message_id.clone()))
+        .subject(format!("{}{}", x.subject_prefix, one_line(&m.subject)))
+        .message_id(Some(
+            x.message_id.clone().unwrap_or_else(|| m.message_id.clone()),
+        ))
         .date_now();
     if let Some(r) = &m.reply_to {
         builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
     }
-    let mut body = MultiPart::alternative_plain_html(m.text.clone(), m.html.clone());
-    let attachments: Vec<super::audience::AttachmentRef> =
-        serde_json::from_str(&m.attachments).unwrap_or_default();
+    let raw = |name: &'static str, value: String| {
+        HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
+    };
+    if let Some(u) = &x.list_unsubscribe {
+        builder = builder.raw_header(raw("List-Unsubscribe", one_line(u)));
+    }
+    if x.test {
+        builder = builder.raw_header(raw("X-Appeal-Desk-Test", "yes".into()));
+    }
+    let (text, html) = match &x.footer {
+        Some((t, h)) => (format!("{}{t}", m.text), format!("{}{h}", m.html)),
+        None => (m.text.clone(), m.html.clone()),
+    };
+    let mut body = MultiPart::alternative_plain_html(text, html);
+    let attachments: Vec<super::audience::AttachmentRef> = serde_json::from_str(&m.attachments)
+        .map_err(|_| {
+            Error::Conflict(format!(
+                "message {}: its list of attachments is damaged; merge the mailing again",
+                m.id
+            ))
+        })?;
     if !attachments.is_empty() {
         let mut mixed = MultiPart::mixed().multipart(body);
         for a in &attachments {
@@ -94,13 +144,12 @@ pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
         }
         body = mixed;
     }
-    let message = builder.multipart(body).map_err(|e| {
+    builder.multipart(body).map_err(|e| {
         Error::Conflict(format!(
             "message {} cannot be written as an email: {e}",
             m.id
         ))
-    })?;
-    Ok(message.formatted())
+    })
 }
 
 /// The file as it was at merge time, or an error saying it changed.

@@ -22,7 +22,7 @@ pub enum MessageState {
 }
 
 impl MessageState {
-    fn parse(s: &str) -> MessageState {
+    pub(crate) fn parse(s: &str) -> MessageState {
         match s {
             "sending" => MessageState::Sending,
             "sent" => MessageState::Sent,
@@ -90,6 +90,8 @@ pub(crate) struct Stored {
     pub message_id: String,
     pub state: String,
     pub attachments: String,
+    #[sqlx(default)]
+    pub attempts: i64,
 }
 
 impl Stored {

@@ -1,0 +1,150 @@
+//! A stored letter as it goes over the wire: the frozen text and HTML, its stable
+//! Message-ID, a fresh Date, and for letters to supporters a List-Unsubscribe header and
+//! unsubscribe wording in the letter's language. Optionally DKIM-signed.
+
+use lettre::address::Envelope;
+use lettre::message::Mailbox;
+use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
+
+use crate::error::{Error, Result};
+use crate::mailings::handover::{Extras, message};
+use crate::mailings::messages::Stored;
+use crate::smtp::{DkimSettings, Profile};
+
+pub(crate) fn load_dkim(k: &DkimSettings) -> Result<DkimConfig> {
+    let pem = std::fs::read_to_string(&k.key_file)
+        .map_err(|e| Error::io("read the DKIM key", &k.key_file, e))?;
+    let algorithm = if pem.contains("BEGIN RSA PRIVATE KEY") {
+        DkimSigningAlgorithm::Rsa
+    } else {
+        DkimSigningAlgorithm::Ed25519
+    };
+    let key = DkimSigningKey::new(&pem, algorithm).map_err(|e| {
+        Error::InvalidInput(format!(
+            "{} is not a DKIM private key Appeal Desk can use ({e}); give an RSA key in PKCS#1 PEM (BEGIN RSA PRIVATE KEY) or a base64 Ed25519 key",
+            k.key_file
+        ))
+    })?;
+    Ok(DkimConfig::default_config(
+        k.selector.trim().to_string(),
+        k.domain.trim().to_string(),
+        key,
+    ))
+}
+
+/// Unsubscribe wording: (lead-in, how to) in the letter's language; English otherwise.
+fn wording(language: &str) -> (&'static str, &'static str) {
+    match language.get(..2).unwrap_or("") {
+        "ru" => (
+            "Вы получили это письмо, потому что поддержали нашу кампанию.",
+            "Чтобы больше не получать писем, ответьте словом «unsubscribe» или напишите на",
+        ),
+        "de" => (
+            "Sie erhalten diesen Brief, weil Sie unsere Kampagne unterstützt haben.",
+            "Wenn Sie keine Briefe mehr erhalten möchten, antworten Sie mit „unsubscribe“ oder schreiben Sie an",
+        ),
+        "fr" => (
+            "Vous recevez cette lettre parce que vous avez soutenu notre campagne.",
+            "Pour ne plus recevoir de lettres, répondez « unsubscribe » ou écrivez à",
+        ),
+        "es" => (
+            "Recibe esta carta porque apoyó nuestra campaña.",
+            "Para no recibir más cartas, responda «unsubscribe» o escriba a",
+        ),
+        _ => (
+            "You are receiving this letter because you supported our campaign.",
+            "To stop receiving letters, reply with \"unsubscribe\" or write to",
+        ),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub(crate) struct Builder {
+    envelope_from: lettre::Address,
+    to_supporters: bool,
+    dkim: Option<DkimConfig>,
+}
+
+/// One letter ready for the wire.
+pub(crate) struct Built {
+    pub envelope: Envelope,
+    pub bytes: Vec<u8>,
+}
+
+impl Builder {
+    pub fn new(profile: &Profile, to_supporters: bool) -> Result<Builder> {
+        let envelope_from = profile.draft.from_address.trim().parse().map_err(|_| {
+            Error::InvalidInput(format!(
+                "the account's sender address '{}' is not an email address",
+                profile.draft.from_address
+            ))
+        })?;
+        let dkim = profile.draft.dkim.as_ref().map(load_dkim).transpose()?;
+        Ok(Builder {
+            envelope_from,
+            to_supporters,
+            dkim,
+        })
+    }
+
+    /// The letter as stored, to its own recipient; or, for a test send, to `test_to`.
+    pub fn build(&self, m: &Stored, test_to: Option<&Mailbox>) -> Result<Built> {
+        let mut x = Extras::default();
+        if self.to_supporters {
+            // Unsubscribe requests go where replies go: the letter's Reply-To, else its sender.
+            let from: Option<Mailbox> = m.from_header.parse().ok();
+            let address = m
+                .reply_to
+                .as_deref()
+                .and_then(|r| r.parse::<Mailbox>().ok())
+                .or(from)
+                .map(|mb| mb.email.to_string())
+                .unwrap_or_else(|| self.envelope_from.to_string());
+            x.list_unsubscribe = Some(format!("<mailto:{address}?subject=unsubscribe>"));
+            let (lead, how) = wording(&m.language);
+            x.footer = Some((
+                format!("\n\n-- \n{lead}\n{how} {address}\n"),
+                format!(
+                    "<hr><p style=\"font-size:small;color:#555\">{}<br>{} <a href=\"mailto:{a}?subject=unsubscribe\">{a}</a></p>",
+                    escape(lead),
+                    escape(how),
+                    a = escape(&address)
+                ),
+            ));
+        }
+        if let Some(to) = test_to {
+            x.to = Some(to.clone());
+            x.subject_prefix = "[TEST] ";
+            x.test = true;
+            // A test copy must not share the real letter's Message-ID, or the real one could
+            // later be taken for a duplicate of it.
+            let stable = m.message_id.trim_matches(['<', '>']);
+            x.message_id = Some(format!("<test.{:08x}.{stable}>", rand::random::<u32>()));
+        }
+        let mut message = message(m, &x)?;
+        if let Some(k) = &self.dkim {
+            message.sign(k);
+        }
+        let to = match test_to {
+            Some(t) => t.email.clone(),
+            None => m.to_address.trim().parse().map_err(|_| {
+                Error::Conflict(format!(
+                    "message {}: the recipient '{}' is not an email address",
+                    m.id, m.to_address
+                ))
+            })?,
+        };
+        let envelope = Envelope::new(Some(self.envelope_from.clone()), vec![to])
+            .map_err(|e| Error::Conflict(format!("message {}: {e}", m.id)))?;
+        Ok(Built {
+            envelope,
+            bytes: message.formatted(),
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! SMTP passwords in the OS keychain (Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows). Never in the database, never in a file of ours.
+//!
+//! An entry is keyed by `user@host:port`, so two databases using the same account share it.
+//! The keychain calls block (D-Bus round trips); call these from a blocking thread.
+
+use crate::error::{Error, Result};
+
+use super::Profile;
+
+const SERVICE: &str = "Appeal Desk SMTP";
+
+fn account(p: &Profile) -> Result<String> {
+    let user = p
+        .draft
+        .username
+        .as_deref()
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "the SMTP account '{}' has no user name, so it has no password",
+                p.draft.name
+            ))
+        })?;
+    Ok(format!("{user}@{}:{}", p.draft.host, p.draft.port))
+}
+
+fn entry(p: &Profile) -> Result<keyring::Entry> {
+    keyring::Entry::new(SERVICE, &account(p)?).map_err(|e| keychain_error("open", &e))
+}
+
+fn keychain_error(action: &str, e: &keyring::Error) -> Error {
+    Error::Conflict(format!(
+        "cannot {action} the password in the system keychain: {e}. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked; from the command line you can pass the password in APPEAL_SMTP_PASSWORD instead"
+    ))
+}
+
+pub fn set(p: &Profile, password: &str) -> Result<()> {
+    if password.is_empty() {
+        return Err(Error::InvalidInput("the password is empty".into()));
+    }
+    entry(p)?
+        .set_password(password)
+        .map_err(|e| keychain_error("store", &e))
+}
+
+/// The stored password, or `None` when the keychain has none for this account.
+pub fn get(p: &Profile) -> Result<Option<String>> {
+    match entry(p)?.get_password() {
+        Ok(pw) => Ok(Some(pw)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(e) => Err(keychain_error("read", &e)),
+    }
+}
+
+pub fn delete(p: &Profile) -> Result<()> {
+    match entry(p)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(e) => Err(keychain_error("remove", &e)),
+    }
+}

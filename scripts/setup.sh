@@ -12,6 +12,7 @@ PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core poppler-utils
+  libdbus-1-dev openssl python3-aiosmtpd postfix gnome-keyring
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -20,6 +21,8 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -q
+  # postfix is only wanted for its smtp-sink (the throughput benchmark): no mail system.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 

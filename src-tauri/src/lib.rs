@@ -9,6 +9,8 @@ use tauri::Manager;
 /// What every command reaches: the open database.
 pub struct AppState {
     pub db: Db,
+    /// Sends running in this window, by mailing, to pause, resume or cancel them.
+    pub sends: std::sync::Mutex<std::collections::HashMap<i64, appeal_core::outbox::SendControl>>,
 }
 
 /// The database the app opens: `APPEAL_DB` if set, else the default in the data directory.
@@ -29,7 +31,18 @@ pub fn run() {
             let path = database_path()?;
             let db = tauri::async_runtime::block_on(Db::open(&path))?;
             tracing::info!(path = %path.display(), "database open");
-            app.manage(AppState { db });
+            // Messages a crashed run left "sending" become "uncertain" for the user to decide.
+            let recovered = tauri::async_runtime::block_on(appeal_core::outbox::recover_all(&db))?;
+            if recovered > 0 {
+                tracing::warn!(
+                    recovered,
+                    "messages from an interrupted send are now uncertain"
+                );
+            }
+            app.manage(AppState {
+                db,
+                sends: Default::default(),
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -71,6 +84,26 @@ pub fn run() {
             commands::mailings::list_messages,
             commands::mailings::get_message,
             commands::mailings::export_messages,
+            commands::sending::list_smtp_profiles,
+            commands::sending::save_smtp_profile,
+            commands::sending::delete_smtp_profile,
+            commands::sending::set_smtp_password,
+            commands::sending::has_smtp_password,
+            commands::sending::test_smtp_profile,
+            commands::sending::start_send,
+            commands::sending::pause_send,
+            commands::sending::resume_send,
+            commands::sending::cancel_send,
+            commands::sending::send_test_message,
+            commands::sending::outbox_status,
+            commands::sending::outbox_list,
+            commands::sending::message_attempts,
+            commands::sending::retry_failed,
+            commands::sending::retry_deferred_now,
+            commands::sending::resolve_uncertain,
+            commands::sending::export_send_log,
+            commands::sending::sent_per_minute,
+            commands::sending::import_suppression_list,
         ])
         .run(tauri::generate_context!())
         .expect("the Appeal Desk window could not start");

@@ -6,6 +6,7 @@ pub mod db;
 pub mod export;
 pub mod imports;
 pub mod mailings;
+pub mod sending;
 pub mod signatories;
 pub mod targets;
 pub mod templates;

@@ -32,3 +32,4 @@ pub fn ok_json(db: &Path, args: &[&str]) -> Value {
     );
     serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
+pub mod smtp;

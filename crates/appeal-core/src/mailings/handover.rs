@@ -262,3 +262,44 @@ pub async fn export(
         path: path.display().to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_text_cannot_add_header_lines() {
+        let m = Stored {
+            id: 1,
+            mailing_id: 1,
+            from_header: "Free N. <letters@free-n.example.org>".into(),
+            to_header: "Anna <anna@example.org>".into(),
+            to_address: "anna@example.org".into(),
+            reply_to: None,
+            subject: "Hi\r\nBcc: evil@example.net\nX-Injected: yes".into(),
+            text: "Body".into(),
+            html: "<p>Body</p>".into(),
+            language: "en".into(),
+            message_id: "<a.1@free-n.example.org>".into(),
+            state: "queued".into(),
+            attachments: "[]".into(),
+            attempts: 0,
+        };
+        let x = Extras {
+            list_unsubscribe: Some("<mailto:x@example.org>\r\nBcc: evil@example.net".into()),
+            ..Default::default()
+        };
+        let raw = String::from_utf8(message(&m, &x).unwrap().formatted()).unwrap();
+        let head = &raw[..raw.find("\r\n\r\n").unwrap()];
+        for line in head.split("\r\n") {
+            assert!(
+                !line.starts_with("Bcc:") && !line.starts_with("X-Injected:"),
+                "{head}"
+            );
+        }
+        assert!(
+            head.contains("Subject: Hi  Bcc: evil@example.net X-Injected: yes"),
+            "{head}"
+        );
+    }
+}

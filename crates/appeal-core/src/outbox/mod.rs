@@ -24,7 +24,9 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
 
-pub use engine::{SendControl, SendOptions, SendPhase, SendProgress, send, send_test};
+pub use engine::{
+    SendControl, SendOptions, SendPhase, SendProgress, TestSendReport, send, send_test,
+};
 
 /// UTC with milliseconds; sorts as text, like every other stored time.
 pub(crate) fn now_ms() -> String {

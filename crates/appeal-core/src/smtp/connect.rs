@@ -130,6 +130,11 @@ impl Connector {
         self.timeout
     }
 
+    /// Whether the connection is encrypted: lettre only knows about TLS it set up itself.
+    pub fn encrypted(&self, conn: &AsyncSmtpConnection) -> bool {
+        self.implicit.is_some() || conn.is_encrypted()
+    }
+
     /// Connects, negotiates TLS and authenticates; ready for MAIL FROM.
     pub async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, ConnectError> {
         match tokio::time::timeout(self.timeout, self.connect_inner()).await {
@@ -191,7 +196,7 @@ impl Connector {
                 .map_err(|e| ConnectError::smtp(&self.host, &e))?;
         }
         if let Some(creds) = &self.credentials {
-            if !conn.is_encrypted() {
+            if !self.encrypted(&conn) {
                 conn.abort().await;
                 return Err(ConnectError::new(
                     FailureKind::Tls,
@@ -344,7 +349,7 @@ pub async fn test_connection(profile: &Profile, password: Option<&str>) -> Resul
     let mut conn = connector.connect().await?;
     let report = TestReport {
         server: format!("{}:{}", profile.draft.host, profile.draft.port),
-        encrypted: conn.is_encrypted(),
+        encrypted: connector.encrypted(&conn),
         authenticated: connector.credentials.is_some(),
         milliseconds: started.elapsed().as_millis() as u64,
     };

@@ -1,0 +1,84 @@
+//! Real SMTP servers on loopback for the sending tests: `tests/smtp/server.py` (aiosmtpd,
+//! with STARTTLS + AUTH over a throwaway CA, or fault injection), started and stopped here.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl Server {
+    /// Starts `server.py` recording into `dir` with extra arguments.
+    pub fn start(dir: &Path, args: &[&str]) -> Server {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(repo().join("tests/smtp/server.py"))
+            .args(["--port", "0", "--record"])
+            .arg(dir)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Debian's python3 runs (bash scripts/setup.sh installs python3-aiosmtpd)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("READY ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("the test SMTP server did not start: {line:?}"));
+        Server {
+            child,
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// One JSON object per message received so far.
+    pub fn received(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.join("log.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// The raw bytes of the n-th message received (1-based).
+    pub fn message(&self, n: u64) -> Vec<u8> {
+        std::fs::read(self.dir.join(format!("{n:06}.eml"))).unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A throwaway CA, a server certificate for localhost signed by it, and an unrelated CA.
+pub fn certificates(dir: &Path) -> PathBuf {
+    let out = Command::new("bash")
+        .arg(repo().join("tests/smtp/make_certs.sh"))
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.to_path_buf()
+}

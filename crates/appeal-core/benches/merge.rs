@@ -3,17 +3,13 @@
 //! Prints a report; run with `cargo bench -p appeal-core --bench merge` (ROWS=100000 for a
 //! quick look).
 
-use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 mod common;
 
-use appeal_core::imports::{self, ImportOptions};
+use appeal_core::mailings;
 use appeal_core::mailings::handover::{self, HandoverFormat};
-use appeal_core::mailings::{self, AudienceFilter, AudienceKind, MailingDraft};
 use appeal_core::progress::Silent;
-use appeal_core::templates::{self, TemplateDraft, TemplateVariant};
-use appeal_core::{Db, campaigns};
 use common::peak_rss_mb;
 
 #[tokio::main]
@@ -23,75 +19,7 @@ async fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("people.csv");
-    let mut w = BufWriter::new(std::fs::File::create(&csv).unwrap());
-    writeln!(w, "first_name,last_name,email,city,language").unwrap();
-    for i in 0..rows {
-        let lang = ["en", "ru", "de"][i % 3];
-        writeln!(
-            w,
-            "Person{i},Example,person{i}@example.org,Town{},{lang}",
-            i % 100
-        )
-        .unwrap();
-    }
-    w.flush().unwrap();
-    drop(w);
-    let db = Db::open(dir.path().join("bench.db")).await.unwrap();
-    let c = campaigns::create_campaign(&db, "Bench").await.unwrap();
-    let p = campaigns::create_petition(&db, c.id, "Bench petition")
-        .await
-        .unwrap();
-    imports::run(
-        &db,
-        &csv,
-        &ImportOptions {
-            petition_id: Some(p.id),
-            ..Default::default()
-        },
-        &Silent,
-    )
-    .await
-    .unwrap();
-    let body = "Dear {{ signatory.first_name }},\n\nThank you for signing **{{ campaign.name }}** from {{ signatory.town }}.\n\n{% if signatory.language == 'de' %}Danke!{% else %}Thank you!{% endif %}\n\n{{ today }}\n";
-    let variants = ["en", "ru", "de"]
-        .map(|l| TemplateVariant {
-            language: l.into(),
-            subject: format!("[{l}] Free N. — {{{{ signatory.first_name }}}}"),
-            body: body.into(),
-        })
-        .to_vec();
-    let t = templates::save(
-        &db,
-        &TemplateDraft {
-            id: None,
-            campaign_id: c.id,
-            name: "Thanks".into(),
-            fallback_language: "en".into(),
-            variants,
-            attachments: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let m = mailings::create(
-        &db,
-        &MailingDraft {
-            campaign_id: c.id,
-            template_id: t.id,
-            name: "Thanks".into(),
-            audience: AudienceKind::Signatories,
-            filter: AudienceFilter {
-                petition_id: Some(p.id),
-                ..Default::default()
-            },
-            from_name: "Free N. Committee".into(),
-            from_address: "letters@free-n.example.org".into(),
-            reply_to: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (db, m) = common::unmerged_mailing(dir.path(), rows).await;
     let rss_before = peak_rss_mb();
     let start = Instant::now();
     let r = mailings::merge(&db, m.id, false, &Silent).await.unwrap();

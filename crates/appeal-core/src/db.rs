@@ -127,3 +127,9 @@ impl Db {
         }
     }
 }
+
+/// `(?,?,…),(?,?,…),…`: the VALUES of a multi-row statement, `rows` rows of `cols` each.
+pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}

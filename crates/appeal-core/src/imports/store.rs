@@ -12,6 +12,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::OnExisting;
 use super::row::{Draft, merge};
+use crate::db::placeholders;
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
 use crate::signatories::query::{FIELD_COLUMNS, fields_from_row, write_fields};
@@ -41,11 +42,6 @@ struct Signing {
     signatory_id: i64,
     signed_at: Option<String>,
     comment: Option<String>,
-}
-
-fn placeholders(rows: usize, cols: usize) -> String {
-    let one = format!("({})", vec!["?"; cols].join(","));
-    vec![one; rows].join(",")
 }
 
 impl Writer {

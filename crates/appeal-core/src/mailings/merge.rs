@@ -160,11 +160,10 @@ async fn insert(
     stamp: u64,
     seq: &mut u64,
 ) -> Result<()> {
-    let row = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     let sql = format!(
         "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
             subject, text, html, language, message_id, created_at, attachments) VALUES {}",
-        vec![row; letters.len()].join(",")
+        crate::db::placeholders(letters.len(), 14)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     for l in letters {

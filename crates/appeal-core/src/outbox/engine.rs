@@ -5,7 +5,7 @@
 //! "sending" (the database runs with `synchronous = FULL`, so the mark survives power loss);
 //! only then does its SMTP transaction start. If the process dies, the next run finds it
 //! "sending" and makes it "uncertain": it is never dropped and never re-sent silently. At
-//! most two messages per connection are marked ahead of time, so a crash makes few messages
+//! most three messages per connection are marked ahead of time, so a crash makes few messages
 //! uncertain. Results are written in batches (group commit), which is what lets one SQLite
 //! file keep up with thousands of messages a second.
 //!
@@ -38,8 +38,12 @@ use crate::mailings::messages::Stored;
 use crate::progress::Progress;
 use crate::signatories::normalise_email;
 use crate::smtp::Profile;
-use crate::smtp::connect::Connector;
+use crate::smtp::connect::{Conn, Connector};
 use crate::suppression::Hasher;
+
+/// Messages marked "sending" per usable connection at most: enough to claim in batches
+/// (each claim is one committed transaction), few enough that a crash leaves few uncertain.
+const AHEAD: usize = 3;
 
 #[derive(Debug, Clone, Copy)]
 pub struct SendOptions {
@@ -183,6 +187,10 @@ struct Done {
     outcome: Outcome,
 }
 
+/// The one connection that records claims and results: SQLite keeps its page cache only
+/// while no other connection writes, so alternating connections would re-read every page.
+type Store = Arc<tokio::sync::Mutex<sqlx::pool::PoolConnection<sqlx::Sqlite>>>;
+
 struct Shared {
     counts: Mutex<StateCounts>,
     in_flight: AtomicUsize,
@@ -264,7 +272,13 @@ pub async fn send(
     let (job_tx, job_rx) = mpsc::channel::<Stored>(concurrency * 2);
     let job_rx = Arc::new(tokio::sync::Mutex::new(job_rx));
     let (done_tx, done_rx) = mpsc::channel::<Done>(4096);
-    let writer = tokio::spawn(writer(db.clone(), profile.clone(), done_rx, shared.clone()));
+    let store: Store = Arc::new(tokio::sync::Mutex::new(db.pool().acquire().await?));
+    let writer = tokio::spawn(writer(
+        store.clone(),
+        profile.clone(),
+        done_rx,
+        shared.clone(),
+    ));
     let mut first = first;
     let mut workers = Vec::new();
     for _ in 0..concurrency {
@@ -279,7 +293,10 @@ pub async fn send(
     }
     drop(done_tx);
 
-    let produced = produce(db, mailing_id, profile, &control, &shared, job_tx, options).await;
+    let produced = produce(
+        db, &store, mailing_id, profile, &control, &shared, job_tx, options,
+    )
+    .await;
     for w in workers {
         let _ = w.await;
     }
@@ -368,8 +385,10 @@ fn spawn_reporter(
 }
 
 /// Hands due messages to the workers, within the account's limits, until none are left.
+#[allow(clippy::too_many_arguments)]
 async fn produce(
     db: &Db,
+    store: &Store,
     mailing_id: i64,
     profile: &Profile,
     control: &SendControl,
@@ -416,10 +435,10 @@ async fn produce(
         } else {
             SendPhase::Running
         });
-        // Keep at most two messages per usable connection marked "sending".
+        // Keep at most AHEAD messages per usable connection marked "sending".
         let in_flight = shared.in_flight.load(Ordering::Acquire);
-        let room = (allowed * 2).saturating_sub(in_flight);
-        if room < allowed.div_ceil(2).max(1) {
+        let room = (allowed * AHEAD).saturating_sub(in_flight);
+        if room < allowed {
             tokio::select! {
                 _ = shared.written.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(50)) => {}
@@ -438,7 +457,16 @@ async fn produce(
             suppressed = crate::suppression::all_hashes(db).await?;
             suppressed_at = Instant::now();
         }
-        let claimed = claim(db, mailing_id, profile.id, n, &hasher, &suppressed, shared).await?;
+        let claimed = claim(
+            store,
+            mailing_id,
+            profile.id,
+            n,
+            &hasher,
+            &suppressed,
+            shared,
+        )
+        .await?;
         if claimed.is_empty() {
             if shared.in_flight.load(Ordering::Acquire) > 0 {
                 tokio::select! {
@@ -508,7 +536,7 @@ async fn earlier_sends(db: &Db, profile_id: i64) -> Result<Vec<Duration>> {
 /// Marks up to `n` due messages "sending" in one committed transaction and returns them;
 /// messages whose address was suppressed meanwhile end as "suppressed" instead.
 async fn claim(
-    db: &Db,
+    store: &Store,
     mailing_id: i64,
     profile_id: i64,
     n: usize,
@@ -517,7 +545,8 @@ async fn claim(
     shared: &Shared,
 ) -> Result<Vec<Stored>> {
     let now = now_ms();
-    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
+    let mut conn = store.lock().await;
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
     let mut rows = sqlx::query_as::<_, Stored>(
         "SELECT * FROM messages WHERE mailing_id = ? AND state = 'deferred' AND next_attempt_at <= ?
          ORDER BY next_attempt_at LIMIT ?",
@@ -593,7 +622,7 @@ async fn worker(
     jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Stored>>>,
     done: mpsc::Sender<Done>,
     shared: Arc<Shared>,
-    mut conn: Option<AsyncSmtpConnection>,
+    mut conn: Option<Conn>,
 ) {
     if conn.is_some() {
         shared.connections.fetch_add(1, Ordering::Relaxed);
@@ -639,7 +668,7 @@ async fn worker(
                 let (outcome, keep) = transaction(c, &built, connector.timeout()).await;
                 if !keep {
                     if let Some(mut c) = conn.take() {
-                        c.abort().await;
+                        c.smtp.abort().await;
                     }
                     shared.connections.fetch_sub(1, Ordering::Relaxed);
                 }
@@ -670,7 +699,7 @@ async fn worker(
         }
     }
     if let Some(mut c) = conn {
-        let _ = tokio::time::timeout(Duration::from_secs(5), c.quit()).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), c.smtp.quit()).await;
         shared.connections.fetch_sub(1, Ordering::Relaxed);
     }
 }
@@ -697,71 +726,119 @@ fn queue_id(reply: &str) -> Option<String> {
     (!id.is_empty()).then_some(id)
 }
 
+/// How one step of the transaction went.
+enum Step {
+    Ok,
+    /// The server refused, with a code: the connection is still in step.
+    Refused(lettre::transport::smtp::Error),
+    /// No usable reply: connection lost, timed out, or garbled.
+    Lost(String),
+}
+
+async fn step<F>(limit: Duration, f: F) -> Step
+where
+    F: std::future::Future<
+            Output = std::result::Result<
+                lettre::transport::smtp::response::Response,
+                lettre::transport::smtp::Error,
+            >,
+        >,
+{
+    match tokio::time::timeout(limit, f).await {
+        Err(_) => Step::Lost(format!("no reply within {} s", limit.as_secs())),
+        Ok(Ok(_)) => Step::Ok,
+        Ok(Err(e)) if e.status().is_some() => Step::Refused(e),
+        Ok(Err(e)) => Step::Lost(e.to_string()),
+    }
+}
+
+/// The letter as DATA content: dot-stuffed (RFC 5321 4.5.2) and ended, for one write.
+fn data_block(bytes: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut out = String::with_capacity(text.len() + 64);
+    if text.starts_with('.') {
+        out.push('.');
+    }
+    out.push_str(&text.replace("\r\n.", "\r\n.."));
+    out.push_str("\r\n.\r\n");
+    Some(out)
+}
+
 /// One message's SMTP transaction; returns the outcome and whether the connection is fit
-/// for the next message.
-async fn transaction(
-    conn: &mut AsyncSmtpConnection,
-    m: &Built,
-    limit: Duration,
-) -> (Outcome, bool) {
+/// for the next message. With PIPELINING, MAIL, RCPT and DATA go in one write and the
+/// letter with its final dot in another: two round trips instead of four.
+async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, bool) {
     let mut params = Vec::new();
-    if !m.bytes.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
+    let smtp = &mut conn.smtp;
+    if !m.bytes.is_ascii() && smtp.server_info().supports_feature(Extension::EightBitMime) {
         params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    let steps: [(&str, Option<String>); 3] = [
-        (
-            "MAIL",
-            Some(Mail::new(m.envelope.from().cloned(), params).to_string()),
-        ),
-        (
-            "RCPT",
-            Some(Rcpt::new(m.envelope.to()[0].clone(), vec![]).to_string()),
-        ),
-        ("DATA", Some(Data.to_string())),
-    ];
-    for (stage, command) in steps {
-        let command = command.expect("built above");
-        match tokio::time::timeout(limit, conn.command(RawCommand(command))).await {
-            Err(_) => {
-                return (
-                    Outcome::Deferred {
-                        code: None,
-                        reply: format!("no reply to {stage} within {} s", limit.as_secs()),
-                    },
-                    false,
-                );
+    let mail = Mail::new(m.envelope.from().cloned(), params).to_string();
+    let rcpt = Rcpt::new(m.envelope.to()[0].clone(), vec![]).to_string();
+    let data = Data.to_string();
+    let mut steps: Vec<(&str, Step)> = Vec::with_capacity(3);
+    if conn.pipelining {
+        let first = step(
+            limit,
+            smtp.command(RawCommand(format!("{mail}{rcpt}{data}"))),
+        )
+        .await;
+        let lost = matches!(first, Step::Lost(_));
+        steps.push(("MAIL", first));
+        if !lost {
+            for stage in ["RCPT", "DATA"] {
+                let s = step(limit, smtp.read_response()).await;
+                let lost = matches!(s, Step::Lost(_));
+                steps.push((stage, s));
+                if lost {
+                    break;
+                }
             }
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                let (code, reply) = words(&e);
-                let Some(c) = code else {
-                    return (
-                        Outcome::Deferred {
-                            code: None,
-                            reply: format!(
-                                "connection lost at {stage}, before the letter was handed over: {reply}"
-                            ),
-                        },
-                        false,
-                    );
-                };
-                let keep = c != 421 && reset(conn, limit).await;
-                let outcome = if e.is_permanent() {
-                    Outcome::Failed {
-                        code,
-                        reply: format!("{stage}: {reply}"),
-                    }
-                } else {
-                    Outcome::Deferred {
-                        code,
-                        reply: format!("{stage}: {reply}"),
-                    }
-                };
-                return (outcome, keep);
+        }
+    } else {
+        for (stage, command) in [("MAIL", mail), ("RCPT", rcpt), ("DATA", data)] {
+            let s = step(limit, smtp.command(RawCommand(command))).await;
+            let stop = !matches!(s, Step::Ok);
+            steps.push((stage, s));
+            if stop {
+                break;
             }
         }
     }
-    match tokio::time::timeout(limit, conn.message(&m.bytes)).await {
+    // The first step that did not go well decides; every reply has been read by now.
+    let in_data = steps.len() == 3 && matches!(steps[2].1, Step::Ok);
+    if let Some((stage, s)) = steps.iter().find(|(_, s)| !matches!(s, Step::Ok)) {
+        return match s {
+            Step::Lost(why) => (
+                Outcome::Deferred {
+                    code: None,
+                    reply: format!(
+                        "connection lost at {stage}, before the letter was handed over: {why}"
+                    ),
+                },
+                false,
+            ),
+            Step::Refused(e) => {
+                let (code, reply) = words(e);
+                // A server that said 354 although a recipient was refused is waiting for
+                // data we will not send: drop the connection rather than send an empty letter.
+                let keep = !in_data && code != Some(421) && reset(smtp, limit).await;
+                let reply = format!("{stage}: {reply}");
+                let outcome = if e.is_permanent() {
+                    Outcome::Failed { code, reply }
+                } else {
+                    Outcome::Deferred { code, reply }
+                };
+                (outcome, keep)
+            }
+            Step::Ok => unreachable!("found a step that is not Ok"),
+        };
+    }
+    let sent = match data_block(&m.bytes) {
+        Some(block) => tokio::time::timeout(limit, smtp.command(RawCommand(block))).await,
+        None => tokio::time::timeout(limit, smtp.message(&m.bytes)).await,
+    };
+    match sent {
         Err(_) => (
             Outcome::Uncertain {
                 reply: format!(
@@ -787,7 +864,7 @@ async fn transaction(
             let (code, reply) = words(&e);
             match code {
                 Some(c) => {
-                    let keep = c != 421 && reset(conn, limit).await;
+                    let keep = c != 421 && reset(smtp, limit).await;
                     let reply = format!("end of data: {reply}");
                     let outcome = if e.is_permanent() {
                         Outcome::Failed { code, reply }
@@ -827,11 +904,11 @@ impl std::fmt::Display for RawCommand {
 }
 
 /// Records outcomes in batches: one transaction for everything that finished meanwhile.
-async fn writer(db: Db, profile: Profile, mut rx: mpsc::Receiver<Done>, shared: Arc<Shared>) {
+async fn writer(store: Store, profile: Profile, mut rx: mpsc::Receiver<Done>, shared: Arc<Shared>) {
     let mut batch = Vec::with_capacity(512);
     while rx.recv_many(&mut batch, 512).await > 0 {
         if shared.fatal.lock().expect("not poisoned").is_none()
-            && let Err(e) = record(&db, &profile, &batch, &shared).await
+            && let Err(e) = record(&store, &profile, &batch, &shared).await
         {
             tracing::error!("cannot record send results: {e}");
             *shared.fatal.lock().expect("not poisoned") = Some(e);
@@ -842,76 +919,100 @@ async fn writer(db: Db, profile: Profile, mut rx: mpsc::Receiver<Done>, shared: 
     }
 }
 
-async fn record(db: &Db, profile: &Profile, batch: &[Done], shared: &Shared) -> Result<()> {
+/// One row of results as written.
+struct Row {
+    id: i64,
+    state: &'static str,
+    attempts: i64,
+    code: Option<i64>,
+    reply: String,
+    queue: Option<String>,
+    next: Option<String>,
+}
+
+async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Shared) -> Result<()> {
     let now = time::OffsetDateTime::now_utc();
     let at = stamp(now);
     let max = i64::from(profile.draft.max_attempts);
     let base = i64::from(profile.draft.retry_base_seconds);
     let mut moved = StateCounts::default();
-    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
-    for d in batch {
-        let attempts = d.attempts_before + 1;
-        let (state, outcome, code, reply, queue, next) = match &d.outcome {
-            Outcome::Sent {
-                code,
+    let rows: Vec<Row> = batch
+        .iter()
+        .map(|d| {
+            let attempts = d.attempts_before + 1;
+            let (state, code, reply, queue, next) = match &d.outcome {
+                Outcome::Sent {
+                    code,
+                    reply,
+                    queue_id,
+                } => ("sent", Some(*code), reply.clone(), queue_id.clone(), None),
+                Outcome::Deferred { code, reply } if attempts < max => {
+                    let wait = (base << (attempts - 1).min(20)).min(86_400);
+                    let next = stamp(now + time::Duration::seconds(wait));
+                    let reply = format!("{reply} (attempt {attempts} of {max}; next at {next})");
+                    ("deferred", *code, reply, None, Some(next))
+                }
+                Outcome::Deferred { code, reply } => (
+                    "failed",
+                    *code,
+                    format!("gave up after {attempts} attempts: {reply}"),
+                    None,
+                    None,
+                ),
+                Outcome::Failed { code, reply } => ("failed", *code, reply.clone(), None, None),
+                Outcome::Uncertain { reply } => ("uncertain", None, reply.clone(), None, None),
+            };
+            *moved.slot(state) += 1;
+            Row {
+                id: d.id,
+                state,
+                attempts,
+                code: code.map(i64::from),
                 reply,
-                queue_id,
-            } => (
-                "sent",
-                "sent",
-                Some(*code),
-                reply.clone(),
-                queue_id.clone(),
-                None,
-            ),
-            Outcome::Deferred { code, reply } if attempts < max => {
-                let wait = (base << (attempts - 1).min(20)).min(86_400);
-                let next = stamp(now + time::Duration::seconds(wait));
-                let reply = format!("{reply} (attempt {attempts} of {max}; next at {next})");
-                ("deferred", "deferred", *code, reply, None, Some(next))
+                queue,
+                next,
             }
-            Outcome::Deferred { code, reply } => (
-                "failed",
-                "failed",
-                *code,
-                format!("gave up after {attempts} attempts: {reply}"),
-                None,
-                None,
-            ),
-            Outcome::Failed { code, reply } => {
-                ("failed", "failed", *code, reply.clone(), None, None)
-            }
-            Outcome::Uncertain { reply } => {
-                ("uncertain", "uncertain", None, reply.clone(), None, None)
-            }
-        };
-        *moved.slot(state) += 1;
-        sqlx::query(
-            "UPDATE messages SET state = ?, attempts = ?, last_reply = ?, next_attempt_at = ?,
-               sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-             WHERE id = ? AND state = 'sending'",
-        )
-        .bind(state)
-        .bind(attempts)
-        .bind(&reply)
-        .bind(&next)
-        .bind(state)
-        .bind(&at)
-        .bind(d.id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO attempts (message_id, profile_id, at, outcome, code, reply, queue_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(d.id)
-        .bind(profile.id)
-        .bind(&at)
-        .bind(outcome)
-        .bind(code.map(i64::from))
-        .bind(&reply)
-        .bind(&queue)
-        .execute(&mut *tx)
-        .await?;
+        })
+        .collect();
+    // Two multi-row statements per chunk instead of two statements per message: each
+    // statement is a round trip to SQLite's thread.
+    let mut conn = store.lock().await;
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "UPDATE messages SET state = v.column2, attempts = v.column3, last_reply = v.column4,
+               next_attempt_at = v.column5,
+               sent_at = CASE WHEN v.column2 = 'sent' THEN v.column6 ELSE messages.sent_at END
+             FROM (VALUES {}) AS v WHERE messages.id = v.column1 AND messages.state = 'sending'",
+            crate::db::placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.id)
+                .bind(r.state)
+                .bind(r.attempts)
+                .bind(&r.reply)
+                .bind(&r.next)
+                .bind(&at);
+        }
+        q.execute(&mut *tx).await?;
+        let sql = format!(
+            "INSERT INTO attempts (message_id, profile_id, at, outcome, code, reply, queue_id) VALUES {}",
+            crate::db::placeholders(chunk.len(), 7)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(r.id)
+                .bind(profile.id)
+                .bind(&at)
+                .bind(r.state)
+                .bind(r.code)
+                .bind(&r.reply)
+                .bind(&r.queue);
+        }
+        q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     let mut c = shared.counts.lock().expect("not poisoned");
@@ -956,7 +1057,7 @@ pub async fn send_test(
     let connector = Connector::new(profile, password.as_deref())?;
     let mut conn = connector.connect().await?;
     let (outcome, _) = transaction(&mut conn, &built, connector.timeout()).await;
-    let _ = conn.quit().await;
+    let _ = conn.smtp.quit().await;
     let (reply, queue, code) = match outcome {
         Outcome::Sent {
             code,
@@ -992,6 +1093,14 @@ pub async fn send_test(
 #[cfg(test)]
 mod tests {
     use super::queue_id;
+
+    #[test]
+    fn data_is_dot_stuffed_and_ended() {
+        assert_eq!(
+            super::data_block(b".a\r\nb\r\n.\r\n..c").unwrap(),
+            "..a\r\nb\r\n..\r\n...c\r\n.\r\n"
+        );
+    }
 
     #[test]
     fn queue_ids_are_read_from_replies() {

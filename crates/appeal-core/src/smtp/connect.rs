@@ -14,6 +14,7 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
 };
+use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -131,12 +132,12 @@ impl Connector {
     }
 
     /// Whether the connection is encrypted: lettre only knows about TLS it set up itself.
-    pub fn encrypted(&self, conn: &AsyncSmtpConnection) -> bool {
+    fn encrypted(&self, conn: &AsyncSmtpConnection) -> bool {
         self.implicit.is_some() || conn.is_encrypted()
     }
 
     /// Connects, negotiates TLS and authenticates; ready for MAIL FROM.
-    pub async fn connect(&self) -> std::result::Result<AsyncSmtpConnection, ConnectError> {
+    pub async fn connect(&self) -> std::result::Result<Conn, ConnectError> {
         match tokio::time::timeout(self.timeout, self.connect_inner()).await {
             Ok(r) => r,
             Err(_) => Err(ConnectError::new(
@@ -151,7 +152,7 @@ impl Connector {
         }
     }
 
-    async fn connect_inner(&self) -> std::result::Result<AsyncSmtpConnection, ConnectError> {
+    async fn connect_inner(&self) -> std::result::Result<Conn, ConnectError> {
         let where_ = format!("{}:{}", self.host, self.port);
         let tcp = TcpStream::connect((self.host.as_str(), self.port))
             .await
@@ -195,6 +196,15 @@ impl Connector {
                 .await
                 .map_err(|e| ConnectError::smtp(&self.host, &e))?;
         }
+        // lettre keeps only the extensions it knows; PIPELINING is not one of them, so ask
+        // once more (before AUTH, which a new EHLO could reset on some servers).
+        let ehlo = conn
+            .command(Ehlo::new(self.hello.clone()))
+            .await
+            .map_err(|e| ConnectError::smtp(&self.host, &e))?;
+        let pipelining = ehlo
+            .message()
+            .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
         if let Some(creds) = &self.credentials {
             if !self.encrypted(&conn) {
                 conn.abort().await;
@@ -223,8 +233,18 @@ impl Connector {
                     err
                 })?;
         }
-        Ok(conn)
+        Ok(Conn {
+            smtp: conn,
+            pipelining,
+        })
     }
+}
+
+/// An open, authenticated connection and what the server allows on it.
+pub struct Conn {
+    pub smtp: AsyncSmtpConnection,
+    /// The server takes MAIL, RCPT and DATA in one go (RFC 2920).
+    pub pipelining: bool,
 }
 
 /// Why a connection could not be made, in words, with the SMTP code when there was one.
@@ -346,7 +366,7 @@ pub struct TestReport {
 pub async fn test_connection(profile: &Profile, password: Option<&str>) -> Result<TestReport> {
     let started = std::time::Instant::now();
     let connector = Connector::new(profile, password)?;
-    let mut conn = connector.connect().await?;
+    let Conn { smtp: mut conn, .. } = connector.connect().await?;
     let report = TestReport {
         server: format!("{}:{}", profile.draft.host, profile.draft.port),
         encrypted: connector.encrypted(&conn),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check and test: formatting, lints, the UI's type
-# check, lint, unit and browser tests, the Rust tests (core and CLI on real SQLite files),
-# the stale-bindings check, and the real app under Xvfb driven over WebDriver.
+# check, lint, unit and browser tests, the Rust tests (core and CLI on real SQLite files; the
+# sending tests start their own SMTP servers on loopback), the keychain test on a private
+# D-Bus session, the stale-bindings check, and the real app under Xvfb driven over WebDriver.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never CARGO_PROFILE_DEV_DEBUG=0
@@ -29,6 +30,12 @@ step "Rust tests (also regenerates ui/src/bindings)"
 # end-to-end test drives; building it alone would resolve features differently and rebuild GTK.
 cargo build --workspace --all-targets
 cargo test --workspace
+
+step "the SMTP password in the OS keychain (GNOME Keyring on a private D-Bus session)"
+dbus-run-session -- bash -c '
+  echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  cargo test -p appeal-cli --test sending_cli -- --ignored
+' 2> >(grep -v "Failed to set fd limit" >&2)
 
 step "generated TypeScript bindings are current"
 if ! git diff --exit-code -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then

@@ -841,3 +841,83 @@ fn killed_mid_send_nothing_is_lost_and_nothing_repeats_silently() {
         );
     }
 }
+
+/// Needs a Secret Service: `scripts/test.sh` runs it under `dbus-run-session` with
+/// gnome-keyring unlocked (`cargo test -p appeal-cli --test sending_cli -- --ignored`).
+#[test]
+#[ignore = "needs a Secret Service; scripts/test.sh runs it under dbus-run-session with gnome-keyring"]
+fn the_password_lives_in_the_keychain_and_never_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let certs = certificates(&dir.path().join("certs"));
+    let server = Server::start(
+        &dir.path().join("rec"),
+        &[
+            "--tls-cert",
+            certs.join("server.pem").to_str().unwrap(),
+            "--tls-key",
+            certs.join("server.key").to_str().unwrap(),
+            "--auth",
+            "keeper:kept in the keychain 7",
+        ],
+    );
+    let port = server.port.to_string();
+    ok_json(
+        &db,
+        &[
+            "smtp",
+            "add",
+            "kc",
+            "--host",
+            "localhost",
+            "--port",
+            &port,
+            "--security",
+            "starttls",
+            "--user",
+            "keeper",
+            "--from",
+            "letters@free-n.example.org",
+            "--ca-file",
+            certs.join("ca.pem").to_str().unwrap(),
+        ],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
+        .arg("--db")
+        .arg(&db)
+        .args(["smtp", "password", "kc", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kept in the keychain 7\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let o = appeal(&db, &["smtp", "test", "kc"]);
+    assert!(
+        o.status.success(),
+        "the keychain's password logs in: {}",
+        stderr(&o)
+    );
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let p = f.unwrap().path();
+        if p.is_file() {
+            let bytes = std::fs::read(&p).unwrap();
+            assert!(
+                !bytes.windows(22).any(|w| w == b"kept in the keychain 7"),
+                "password found in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(appeal(&db, &["smtp", "forget", "kc"]).status.success());
+    let o = appeal(&db, &["smtp", "test", "kc"]);
+    assert!(stderr(&o).contains("no password"), "{}", stderr(&o));
+}

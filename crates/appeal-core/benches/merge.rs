@@ -22,14 +22,14 @@ async fn main() {
     let (db, m) = common::unmerged_mailing(dir.path(), rows).await;
     let rss_before = peak_rss_mb();
     let start = Instant::now();
-    let r = mailings::merge(&db, m.id, false, &Silent).await.unwrap();
+    let r = mailings::merge(&db, m, false, &Silent).await.unwrap();
     let merge_time = start.elapsed();
     assert_eq!(r.messages as usize, rows);
     let rss_merge = peak_rss_mb();
 
     let out = dir.path().join("outbox.csv");
     let start = Instant::now();
-    handover::export(&db, m.id, HandoverFormat::Csv, &out)
+    handover::export(&db, m, HandoverFormat::Csv, &out)
         .await
         .unwrap();
     let export_time = start.elapsed();

@@ -2,6 +2,7 @@
 //! - Postfix's smtp-sink, plain: ROWS messages (default 1,000,000), memory sampled throughout;
 //! - aiosmtpd (tests/smtp/server.py) with STARTTLS and AUTH over a test CA: TLS_ROWS messages
 //!   (default 20,000).
+//!
 //! Each message is a merged letter (multipart/alternative, UTF-8), sent through the outbox
 //! engine with its state committed before and after. Prints a report; run with
 //! `cargo bench -p appeal-core --bench send` (ROWS=100000 for a quick look; SCENARIO=sink or
@@ -119,7 +120,7 @@ async fn main() {
         let (db, m) = merged(dir.path(), rows).await;
         let port = free_port();
         let mut sink = Command::new("/usr/sbin/smtp-sink");
-        if unsafe_root() {
+        if running_as_root() {
             sink.args(["-u", "nobody"]);
         }
         let _sink = Kill(
@@ -191,7 +192,7 @@ async fn main() {
     }
 }
 
-fn unsafe_root() -> bool {
+fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()

@@ -365,7 +365,7 @@ async fn transition(
         .collect::<Vec<_>>()
         .join(", ");
     let only = match ids {
-        Some(ids) if ids.is_empty() => return Ok(0),
+        Some([]) => return Ok(0),
         Some(ids) => format!(
             " AND id IN ({})",
             ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")

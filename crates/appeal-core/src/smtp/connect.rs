@@ -333,7 +333,7 @@ impl ConnectError {
                 format!("{host} stopped answering: {text}"),
             );
         }
-        let code = e.status().map(|c| u16::from(c));
+        let code = e.status().map(u16::from);
         let detail = std::error::Error::source(e).map_or(text.clone(), |s| s.to_string());
         match code {
             Some(c) => ConnectError {

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::appeals_cli::*;
 
-fn out<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T)) -> Result<()> {
+/// Prints `value` as JSON with `--json`, else as `text` prints it.
+pub(crate) fn out<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T)) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(value)?);
     } else {

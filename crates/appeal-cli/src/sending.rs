@@ -9,18 +9,9 @@ use appeal_core::Db;
 use appeal_core::outbox::{self, OutboxQuery, Resolution, SendControl, SendOptions, SendProgress};
 use appeal_core::smtp::{self, DkimSettings, Profile, ProfileDraft, Security, secret};
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 
+use crate::appeals::out;
 use crate::sending_cli::*;
-
-fn out<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T)) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(value)?);
-    } else {
-        text(value);
-    }
-    Ok(())
-}
 
 fn apply(d: &mut ProfileDraft, a: SmtpArgs) -> Result<()> {
     if let Some(v) = a.host {

@@ -173,16 +173,10 @@ fn starttls_with_auth_delivers_intact_letters_and_failures_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let certs = certificates(&dir.path().join("certs"));
-    let server = Server::start(
+    let server = Server::start_tls(
         &dir.path().join("rec"),
-        &[
-            "--tls-cert",
-            certs.join("server.pem").to_str().unwrap(),
-            "--tls-key",
-            certs.join("server.key").to_str().unwrap(),
-            "--auth",
-            "volunteer:correct horse",
-        ],
+        &certs,
+        &["--auth", "volunteer:correct horse"],
     );
     let mailing = merged_mailing(
         &db,
@@ -413,17 +407,10 @@ fn implicit_tls_is_verified_too() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let certs = certificates(&dir.path().join("certs"));
-    let server = Server::start(
+    let server = Server::start_tls(
         &dir.path().join("rec"),
-        &[
-            "--tls-cert",
-            certs.join("server.pem").to_str().unwrap(),
-            "--tls-key",
-            certs.join("server.key").to_str().unwrap(),
-            "--implicit-tls",
-            "--auth",
-            "volunteer:pw",
-        ],
+        &certs,
+        &["--implicit-tls", "--auth", "volunteer:pw"],
     );
     let port = server.port.to_string();
     ok_json(
@@ -850,16 +837,10 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
     let certs = certificates(&dir.path().join("certs"));
-    let server = Server::start(
+    let server = Server::start_tls(
         &dir.path().join("rec"),
-        &[
-            "--tls-cert",
-            certs.join("server.pem").to_str().unwrap(),
-            "--tls-key",
-            certs.join("server.key").to_str().unwrap(),
-            "--auth",
-            "keeper:kept in the keychain 7",
-        ],
+        &certs,
+        &["--auth", "keeper:kept in the keychain 7"],
     );
     let port = server.port.to_string();
     ok_json(

@@ -45,6 +45,18 @@ impl Server {
         }
     }
 
+    /// With STARTTLS (or implicit TLS, in `args`) on the certificates of [`certificates`].
+    pub fn start_tls(dir: &Path, certs: &Path, args: &[&str]) -> Server {
+        let (cert, key) = (certs.join("server.pem"), certs.join("server.key"));
+        let tls = [
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ];
+        Server::start(dir, &[&tls[..], args].concat())
+    }
+
     /// One JSON object per message received so far.
     pub fn received(&self) -> Vec<Value> {
         std::fs::read_to_string(self.dir.join("log.jsonl"))

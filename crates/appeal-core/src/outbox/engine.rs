@@ -818,19 +818,9 @@ async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, b
                 },
                 false,
             ),
-            Step::Refused(e) => {
-                let (code, reply) = words(e);
-                // A server that said 354 although a recipient was refused is waiting for
-                // data we will not send: drop the connection rather than send an empty letter.
-                let keep = !in_data && code != Some(421) && reset(smtp, limit).await;
-                let reply = format!("{stage}: {reply}");
-                let outcome = if e.is_permanent() {
-                    Outcome::Failed { code, reply }
-                } else {
-                    Outcome::Deferred { code, reply }
-                };
-                (outcome, keep)
-            }
+            // A server that said 354 although a recipient was refused is waiting for data
+            // we will not send: drop the connection rather than send an empty letter.
+            Step::Refused(e) => refused(smtp, e, stage, !in_data, limit).await,
             Step::Ok => unreachable!("found a step that is not Ok"),
         };
     }
@@ -863,16 +853,7 @@ async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, b
         Ok(Err(e)) => {
             let (code, reply) = words(&e);
             match code {
-                Some(c) => {
-                    let keep = c != 421 && reset(smtp, limit).await;
-                    let reply = format!("end of data: {reply}");
-                    let outcome = if e.is_permanent() {
-                        Outcome::Failed { code, reply }
-                    } else {
-                        Outcome::Deferred { code, reply }
-                    };
-                    (outcome, keep)
-                }
+                Some(_) => refused(smtp, &e, "end of data", true, limit).await,
                 None => (
                     Outcome::Uncertain {
                         reply: format!(
@@ -884,6 +865,26 @@ async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, b
             }
         }
     }
+}
+
+/// A definite refusal: 5xx fails, 4xx is deferred; RSET readies the connection for the
+/// next letter unless the server is closing it (421) or `may_keep` is false.
+async fn refused(
+    smtp: &mut AsyncSmtpConnection,
+    e: &lettre::transport::smtp::Error,
+    stage: &str,
+    may_keep: bool,
+    limit: Duration,
+) -> (Outcome, bool) {
+    let (code, reply) = words(e);
+    let keep = may_keep && code != Some(421) && reset(smtp, limit).await;
+    let reply = format!("{stage}: {reply}");
+    let outcome = if e.is_permanent() {
+        Outcome::Failed { code, reply }
+    } else {
+        Outcome::Deferred { code, reply }
+    };
+    (outcome, keep)
 }
 
 /// RSET after a refused transaction; false when the connection should be dropped.

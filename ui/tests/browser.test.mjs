@@ -1,5 +1,5 @@
 // Browser test: builds the UI, serves it with `vite preview` on 127.0.0.1, drives Debian's
-// chromium through playwright-core with the Tauri IPC mocked (tests/tauri-mock.js).
+// chromium through playwright-core with the Tauri IPC mocked (tests/tauri-mock*.js).
 // Run with `npm run test:browser`. Set SKIP_BUILD=1 to reuse an existing dist/.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { appealsTests } from './appeals-flow.mjs';
+import { sendingTests } from './sending-flow.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'tests', 'out');
 const mockScript = path.join(root, 'tests', 'tauri-mock.js');
 const appealsMockScript = path.join(root, 'tests', 'tauri-mock-appeals.js');
+const sendingMockScript = path.join(root, 'tests', 'tauri-mock-sending.js');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** @type {import('vite').PreviewServer} */
@@ -57,6 +59,7 @@ async function openApp(locale = 'en-US') {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
   await context.addInitScript({ path: mockScript });
   await context.addInitScript({ path: appealsMockScript });
+  await context.addInitScript({ path: sendingMockScript });
   const page = await context.newPage();
   page.on('request', (request) => {
     if (!request.url().startsWith(baseUrl)) outside.push(request.url());
@@ -230,6 +233,7 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
   });
 
   appealsTests({ openApp, ipcCalls, waitForCall, outDir });
+  sendingTests({ openApp, ipcCalls, waitForCall, outDir });
 
   it('loaded nothing from outside the app and threw no errors', () => {
     assert.deepEqual(outside, []);

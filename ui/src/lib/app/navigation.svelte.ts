@@ -1,7 +1,10 @@
 import type { View } from './views';
 
-/** A record another view should open on arrival, e.g. the signatory behind an audience problem. */
-export type Focus = { kind: 'signatory' | 'target'; id: number };
+/**
+ * A record another view should open on arrival, e.g. the signatory behind an audience problem,
+ * or the mailing to send.
+ */
+export type Focus = { kind: 'signatory' | 'target' | 'mailing'; id: number };
 
 const state = $state<{ view: View; focus: Focus | null }>({ view: 'signatories', focus: null });
 

@@ -1,6 +1,6 @@
 import type { MessageKey } from '../i18n/en';
 
-export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export', 'targets', 'templates', 'mailings'] as const;
+export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export', 'targets', 'templates', 'mailings', 'sending', 'smtp'] as const;
 export type View = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<View, MessageKey> = {
@@ -12,4 +12,6 @@ export const VIEW_LABELS: Record<View, MessageKey> = {
   targets: 'nav.targets',
   templates: 'nav.templates',
   mailings: 'nav.mailings',
+  sending: 'nav.sending',
+  smtp: 'nav.smtp',
 };

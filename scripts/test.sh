@@ -32,10 +32,13 @@ cargo build --workspace --all-targets
 cargo test --workspace
 
 step "the SMTP password in the OS keychain (GNOME Keyring on a private D-Bus session)"
-dbus-run-session -- bash -c '
+# A throwaway keyring: a new login keyring is created, unlocked with this password.
+keyring_home="$(mktemp -d)"
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
   echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   cargo test -p appeal-cli --test sending_cli -- --ignored
 ' 2> >(grep -v "Failed to set fd limit" >&2)
+rm -rf "$keyring_home"
 
 step "generated TypeScript bindings are current"
 if ! git diff --exit-code -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then

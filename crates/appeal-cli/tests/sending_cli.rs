@@ -902,3 +902,62 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
     let o = appeal(&db, &["smtp", "test", "kc"]);
     assert!(stderr(&o).contains("no password"), "{}", stderr(&o));
 }
+
+#[test]
+fn letters_are_dkim_signed_when_the_account_has_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let key = dir.path().join("dkim.pem");
+    let out = Command::new("openssl")
+        .args(["genrsa", "-traditional", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let server = Server::start(&dir.path().join("rec"), &[]);
+    let mailing = merged_mailing(&db, &[("anna", "Berlin")]);
+    add_plain_account(&db, server.port, &[]);
+    let o = appeal(
+        &db,
+        &[
+            "smtp",
+            "edit",
+            "local",
+            "--dkim-domain",
+            "free-n.example.org",
+            "--dkim-selector",
+            "mail2026",
+        ],
+    );
+    assert!(stderr(&o).contains("needs all three"), "{}", stderr(&o));
+    ok_json(
+        &db,
+        &[
+            "smtp",
+            "edit",
+            "local",
+            "--dkim-domain",
+            "free-n.example.org",
+            "--dkim-selector",
+            "mail2026",
+            "--dkim-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let o = appeal(&db, &["send", &mailing.to_string(), "--via", "local"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let raw = server.message(1);
+    let m = MessageParser::default().parse(&raw).unwrap();
+    let sig = m
+        .header_raw("DKIM-Signature")
+        .expect("signed")
+        .replace(['\r', '\n', ' ', '\t'], "");
+    assert!(
+        sig.contains("d=free-n.example.org")
+            && sig.contains("s=mail2026")
+            && sig.contains("a=rsa-sha256"),
+        "{sig}"
+    );
+    assert!(sig.contains("bh=") && sig.contains("b="), "{sig}");
+}

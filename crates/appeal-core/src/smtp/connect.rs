@@ -140,15 +140,12 @@ impl Connector {
     pub async fn connect(&self) -> std::result::Result<Conn, ConnectError> {
         match tokio::time::timeout(self.timeout, self.connect_inner()).await {
             Ok(r) => r,
-            Err(_) => Err(ConnectError::new(
-                FailureKind::TimedOut,
-                format!(
-                    "{}:{} did not answer within {} s",
-                    self.host,
-                    self.port,
-                    self.timeout.as_secs()
-                ),
-            )),
+            Err(_) => Err(ConnectError::new(format!(
+                "{}:{} did not answer within {} s",
+                self.host,
+                self.port,
+                self.timeout.as_secs()
+            ))),
         }
     }
 
@@ -162,10 +159,10 @@ impl Connector {
         let stream: Box<dyn AsyncTokioStream> = match &self.implicit {
             Some(tls) => {
                 let name = ServerName::try_from(self.host.clone()).map_err(|_| {
-                    ConnectError::new(
-                        FailureKind::Tls,
-                        format!("'{}' cannot be checked against a certificate", self.host),
-                    )
+                    ConnectError::new(format!(
+                        "'{}' cannot be checked against a certificate",
+                        self.host
+                    ))
                 })?;
                 let s = tls
                     .connect(name, tcp)
@@ -181,12 +178,9 @@ impl Connector {
         if self.security == Security::Starttls {
             if !conn.can_starttls() {
                 conn.abort().await;
-                return Err(ConnectError::new(
-                    FailureKind::Tls,
-                    format!(
-                        "{where_} does not offer STARTTLS, and this account requires it; check the port (587 is usual for STARTTLS, 465 for TLS)"
-                    ),
-                ));
+                return Err(ConnectError::new(format!(
+                    "{where_} does not offer STARTTLS, and this account requires it; check the port (587 is usual for STARTTLS, 465 for TLS)"
+                )));
             }
             let params = self
                 .starttls
@@ -209,7 +203,6 @@ impl Connector {
             if !self.encrypted(&conn) {
                 conn.abort().await;
                 return Err(ConnectError::new(
-                    FailureKind::Tls,
                     "the connection is not encrypted, so the password was not sent".into(),
                 ));
             }
@@ -218,13 +211,11 @@ impl Connector {
                 .map_err(|e| {
                     let mut err = ConnectError::smtp(&self.host, &e);
                     if err.code.is_some_and(|c| c == 535 || c == 534 || c == 530) {
-                        err.kind = FailureKind::Authentication;
                         err.message = format!(
                             "the server refused the user name or password ({})",
                             err.message
                         );
                     } else if e.is_client() {
-                        err.kind = FailureKind::Authentication;
                         err.message = format!(
                             "the server offers no way to log in that Appeal Desk knows (PLAIN or LOGIN): {}",
                             err.message
@@ -250,27 +241,13 @@ pub struct Conn {
 /// Why a connection could not be made, in words, with the SMTP code when there was one.
 #[derive(Debug, Clone)]
 pub struct ConnectError {
-    pub kind: FailureKind,
     pub message: String,
     pub code: Option<u16>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum FailureKind {
-    Unreachable,
-    TimedOut,
-    Tls,
-    Authentication,
-    Refused,
-    Protocol,
-}
-
 impl ConnectError {
-    fn new(kind: FailureKind, message: String) -> Self {
+    fn new(message: String) -> Self {
         ConnectError {
-            kind,
             message,
             code: None,
         }
@@ -278,33 +255,19 @@ impl ConnectError {
 
     fn io(where_: &str, host: &str, e: &io::Error) -> Self {
         use io::ErrorKind::*;
-        let (kind, message) = match e.kind() {
-            ConnectionRefused => (
-                FailureKind::Unreachable,
-                format!(
-                    "nothing answers at {where_} (connection refused): check the host name and port"
-                ),
+        ConnectError::new(match e.kind() {
+            ConnectionRefused => format!(
+                "nothing answers at {where_} (connection refused): check the host name and port"
             ),
-            TimedOut => (
-                FailureKind::TimedOut,
-                format!("{where_} did not answer in time"),
+            TimedOut => format!("{where_} did not answer in time"),
+            NetworkUnreachable | HostUnreachable => {
+                format!("{where_} cannot be reached from this computer ({e}); check the network")
+            }
+            _ if e.to_string().contains("lookup") || e.to_string().contains("resolve") => format!(
+                "the server name '{host}' cannot be found ({e}); check its spelling and the network"
             ),
-            NetworkUnreachable | HostUnreachable => (
-                FailureKind::Unreachable,
-                format!("{where_} cannot be reached from this computer ({e}); check the network"),
-            ),
-            _ if e.to_string().contains("lookup") || e.to_string().contains("resolve") => (
-                FailureKind::Unreachable,
-                format!(
-                    "the server name '{host}' cannot be found ({e}); check its spelling and the network"
-                ),
-            ),
-            _ => (
-                FailureKind::Unreachable,
-                format!("cannot connect to {where_}: {e}"),
-            ),
-        };
-        ConnectError::new(kind, message)
+            _ => format!("cannot connect to {where_}: {e}"),
+        })
     }
 
     fn tls(host: &str, detail: &str) -> Self {
@@ -319,7 +282,7 @@ impl ConnectError {
         } else {
             format!("TLS with {host} failed: {detail}")
         };
-        ConnectError::new(FailureKind::Tls, message)
+        ConnectError::new(message)
     }
 
     fn smtp(host: &str, e: &lettre::transport::smtp::Error) -> Self {
@@ -328,20 +291,16 @@ impl ConnectError {
             return ConnectError::tls(host, &text);
         }
         if e.is_timeout() {
-            return ConnectError::new(
-                FailureKind::TimedOut,
-                format!("{host} stopped answering: {text}"),
-            );
+            return ConnectError::new(format!("{host} stopped answering: {text}"));
         }
         let code = e.status().map(u16::from);
         let detail = std::error::Error::source(e).map_or(text.clone(), |s| s.to_string());
         match code {
             Some(c) => ConnectError {
-                kind: FailureKind::Refused,
                 message: format!("{c} {detail}"),
                 code: Some(c),
             },
-            None => ConnectError::new(FailureKind::Protocol, format!("{host}: {text}")),
+            None => ConnectError::new(format!("{host}: {text}")),
         }
     }
 }

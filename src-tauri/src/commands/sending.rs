@@ -187,12 +187,7 @@ pub async fn send_test_message(
 
 #[tauri::command]
 pub async fn outbox_status(state: State<'_, AppState>, mailing_id: i64) -> Cmd<OutboxStatus> {
-    let mut s = outbox::status(&state.db, mailing_id).await?;
-    // This window's own send holds the lock; that is not "elsewhere".
-    if control(&state, mailing_id).is_some() {
-        s.sending_elsewhere = false;
-    }
-    Ok(s)
+    Ok(outbox::status(&state.db, mailing_id).await?)
 }
 
 #[tauri::command]

@@ -317,12 +317,8 @@ pub async fn send(
     } else {
         SendPhase::Stopped
     });
-    *shared.next_retry_at.lock().expect("not poisoned") = sqlx::query_scalar(
-        "SELECT MIN(next_attempt_at) FROM messages WHERE mailing_id = ? AND state = 'deferred'",
-    )
-    .bind(mailing_id)
-    .fetch_one(db.pool())
-    .await?;
+    *shared.next_retry_at.lock().expect("not poisoned") =
+        super::next_retry_at(db, mailing_id).await?;
     let last = snapshot(mailing_id, &shared, started, 0.0);
     let rate = last.counts.sent.saturating_sub(start_counts.sent) as f64
         / started.elapsed().as_secs_f64().max(1e-3);
@@ -475,12 +471,7 @@ async fn produce(
                 }
                 continue;
             }
-            let next: Option<String> = sqlx::query_scalar(
-                "SELECT MIN(next_attempt_at) FROM messages WHERE mailing_id = ? AND state = 'deferred'",
-            )
-            .bind(mailing_id)
-            .fetch_one(db.pool())
-            .await?;
+            let next = super::next_retry_at(db, mailing_id).await?;
             *shared.next_retry_at.lock().expect("not poisoned") = next.clone();
             match next.as_deref().and_then(parse_stamp) {
                 Some(at) if options.wait_for_retries => {

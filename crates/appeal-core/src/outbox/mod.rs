@@ -113,7 +113,8 @@ pub struct OutboxStatus {
     pub total: i64,
     /// Every message is in a final state.
     pub finished: bool,
-    /// Another window or command is sending this mailing right now.
+    /// Another process (window or command) is sending this mailing right now; a send of
+    /// this process's own does not count.
     pub sending_elsewhere: bool,
     pub next_retry_at: Option<String>,
 }
@@ -121,20 +122,19 @@ pub struct OutboxStatus {
 /// The mailing's send state. Messages a dead sender left "sending" become "uncertain" here.
 pub async fn status(db: &Db, mailing_id: i64) -> Result<OutboxStatus> {
     crate::mailings::get(db, mailing_id).await?;
-    let sending_elsewhere = match SendLock::try_acquire(db, mailing_id)? {
-        Some(lock) => {
-            recover(db, mailing_id, &lock).await?;
-            false
+    let sending_elsewhere = if SendLock::held_here(db, mailing_id) {
+        false
+    } else {
+        match SendLock::try_acquire(db, mailing_id)? {
+            Some(lock) => {
+                recover(db, mailing_id, &lock).await?;
+                false
+            }
+            None => true,
         }
-        None => true,
     };
     let counts = counts(db, mailing_id).await?;
-    let next_retry_at: Option<String> = sqlx::query_scalar(
-        "SELECT MIN(next_attempt_at) FROM messages WHERE mailing_id = ? AND state = 'deferred'",
-    )
-    .bind(mailing_id)
-    .fetch_one(db.pool())
-    .await?;
+    let next_retry_at = next_retry_at(db, mailing_id).await?;
     Ok(OutboxStatus {
         mailing_id,
         total: counts.total(),
@@ -145,11 +145,32 @@ pub async fn status(db: &Db, mailing_id: i64) -> Result<OutboxStatus> {
     })
 }
 
+/// When the earliest deferred message of the mailing is due.
+pub(crate) async fn next_retry_at(db: &Db, mailing_id: i64) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(next_attempt_at) FROM messages WHERE mailing_id = ? AND state = 'deferred'",
+    )
+    .bind(mailing_id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// The send locks this process holds, so that its own send is not reported as another's.
+static HELD: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 /// Held while a mailing is being sent: an OS file lock next to the database, so it is
 /// released however the holder dies (kill -9, power loss), and recovery knows that messages
 /// left "sending" belong to nobody.
 pub struct SendLock {
     _file: File,
+    path: PathBuf,
+}
+
+impl Drop for SendLock {
+    fn drop(&mut self) {
+        HELD.lock().expect("not poisoned").remove(&self.path);
+    }
 }
 
 impl SendLock {
@@ -157,6 +178,13 @@ impl SendLock {
         let mut p = db.path().as_os_str().to_owned();
         p.push(format!(".mailing-{mailing_id}.lock"));
         PathBuf::from(p)
+    }
+
+    /// Whether this process is sending the mailing right now.
+    pub fn held_here(db: &Db, mailing_id: i64) -> bool {
+        HELD.lock()
+            .expect("not poisoned")
+            .contains(&Self::path(db, mailing_id))
     }
 
     pub fn try_acquire(db: &Db, mailing_id: i64) -> Result<Option<SendLock>> {
@@ -168,7 +196,10 @@ impl SendLock {
             .open(&path)
             .map_err(|e| Error::io("open the lock file", &path, e))?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(SendLock { _file: file })),
+            Ok(()) => {
+                HELD.lock().expect("not poisoned").insert(path.clone());
+                Ok(Some(SendLock { _file: file, path }))
+            }
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
         }
@@ -560,4 +591,23 @@ pub async fn per_minute(db: &Db, mailing_id: i64) -> Result<Vec<MinuteCount>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_send_lock_is_known_to_its_own_process_and_excludes_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("a.db")).await.unwrap();
+        assert!(!SendLock::held_here(&db, 7));
+        let lock = SendLock::try_acquire(&db, 7).unwrap().expect("free");
+        assert!(SendLock::held_here(&db, 7));
+        assert!(!SendLock::held_here(&db, 8));
+        assert!(SendLock::try_acquire(&db, 7).unwrap().is_none(), "held");
+        drop(lock);
+        assert!(!SendLock::held_here(&db, 7));
+        assert!(SendLock::try_acquire(&db, 7).unwrap().is_some());
+    }
 }

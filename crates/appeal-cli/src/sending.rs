@@ -102,35 +102,21 @@ fn show(p: &Profile) {
 
 /// The account's password: APPEAL_SMTP_PASSWORD, else the keychain, else a prompt.
 async fn password(p: &Profile) -> Result<Option<String>> {
-    if p.draft.username.as_deref().is_none_or(str::is_empty) {
-        return Ok(None);
-    }
-    if let Ok(pw) = std::env::var("APPEAL_SMTP_PASSWORD")
-        && !pw.is_empty()
-    {
-        return Ok(Some(pw));
-    }
+    let env = std::env::var("APPEAL_SMTP_PASSWORD").ok();
     let profile = p.clone();
-    let stored = tokio::task::spawn_blocking(move || secret::get(&profile)).await?;
-    match stored {
-        Ok(Some(pw)) => return Ok(Some(pw)),
-        Ok(None) => {}
-        Err(e) if !std::io::stdin().is_terminal() => return Err(e.into()),
-        Err(e) => eprintln!("{e}"),
+    match tokio::task::spawn_blocking(move || secret::resolve(&profile, env)).await? {
+        Ok(pw) => Ok(pw),
+        Err(e) if std::io::stdin().is_terminal() => {
+            eprintln!("{e}");
+            let prompt = format!(
+                "password for {} at {}: ",
+                p.draft.username.as_deref().unwrap_or(""),
+                p.draft.host
+            );
+            Ok(Some(rpassword::prompt_password(prompt)?))
+        }
+        Err(e) => Err(e.into()),
     }
-    if std::io::stdin().is_terminal() {
-        let prompt = format!(
-            "password for {} at {}: ",
-            p.draft.username.as_deref().unwrap_or(""),
-            p.draft.host
-        );
-        return Ok(Some(rpassword::prompt_password(prompt)?));
-    }
-    bail!(
-        "no password for the SMTP account '{}': store it with `appeal smtp password {}` or set APPEAL_SMTP_PASSWORD",
-        p.draft.name,
-        p.draft.name
-    )
 }
 
 pub async fn smtp(db: &Db, cmd: SmtpCmd, json: bool) -> Result<()> {

@@ -26,6 +26,9 @@ pub enum Error {
     /// The mail server could not be reached, or refused us; the message says why in words.
     #[error("{0}")]
     Connection(String),
+    /// An SMTP account needs a password that was not given and is not in the keychain.
+    #[error("{0}")]
+    PasswordNeeded(String),
     #[error(
         "this database was made by a newer version of Appeal Desk (schema {found}, this version knows up to {supported}); update Appeal Desk to open it"
     )]
@@ -52,6 +55,7 @@ impl Error {
             Error::MalformedFile { .. } => "malformed_file",
             Error::Conflict(_) => "conflict",
             Error::Connection(_) => "connection",
+            Error::PasswordNeeded(_) => "password_needed",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Io { .. } => "io",
             Error::Database(_) | Error::Migrate(_) => "database",

@@ -68,25 +68,10 @@ pub async fn has_smtp_password(state: State<'_, AppState>, id: i64) -> Cmd<bool>
     Ok(blocking(move || secret::get(&p)).await?.is_some())
 }
 
-/// The password given for this one action, else the keychain's.
+/// The password given for this one action, else the keychain's (`password_needed` if none).
 async fn password(p: &Profile, given: Option<String>) -> Cmd<Option<String>> {
-    if p.draft.username.is_none() {
-        return Ok(None);
-    }
-    if let Some(pw) = given.filter(|g| !g.is_empty()) {
-        return Ok(Some(pw));
-    }
     let profile = p.clone();
-    match blocking(move || secret::get(&profile)).await? {
-        Some(pw) => Ok(Some(pw)),
-        None => Err(AppError {
-            code: "password_needed".into(),
-            message: format!(
-                "there is no password for {} in the keychain; enter it",
-                p.draft.name
-            ),
-        }),
-    }
+    blocking(move || secret::resolve(&profile, given)).await
 }
 
 #[tauri::command]

@@ -59,3 +59,21 @@ pub fn delete(p: &Profile) -> Result<()> {
         Err(e) => Err(keychain_error("remove", &e)),
     }
 }
+
+/// The password to use for one action: `given` (typed for it, or from the environment) if
+/// any, else the keychain's; `None` for an account without login. No password anywhere is
+/// [`Error::PasswordNeeded`], so the caller can ask for one.
+pub fn resolve(p: &Profile, given: Option<String>) -> Result<Option<String>> {
+    if p.draft.username.as_deref().is_none_or(str::is_empty) {
+        return Ok(None);
+    }
+    if let Some(pw) = given.filter(|g| !g.is_empty()) {
+        return Ok(Some(pw));
+    }
+    get(p)?.map(Some).ok_or_else(|| {
+        Error::PasswordNeeded(format!(
+            "there is no password for the SMTP account '{}' in the keychain: store it (account settings in the app, or `appeal smtp password {}`), or give it for this action (APPEAL_SMTP_PASSWORD on the command line)",
+            p.draft.name, p.draft.name
+        ))
+    })
+}

@@ -168,10 +168,7 @@ pub async fn smtp(db: &Db, cmd: SmtpCmd, json: bool) -> Result<()> {
         SmtpCmd::Delete { account } => {
             let p = smtp::find(db, &account).await?;
             smtp::delete(db, p.id).await?;
-            println!(
-                "account {} deleted (its password stays in the keychain until `appeal smtp forget`)",
-                p.draft.name
-            );
+            println!("account {} deleted, with its password", p.draft.name);
         }
         SmtpCmd::Password { account, stdin } => {
             let p = smtp::find(db, &account).await?;

@@ -901,6 +901,57 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
     assert!(appeal(&db, &["smtp", "forget", "kc"]).status.success());
     let o = appeal(&db, &["smtp", "test", "kc"]);
     assert!(stderr(&o).contains("no password"), "{}", stderr(&o));
+
+    // Deleting the account takes its password out of the keychain too.
+    let ca = certs.join("ca.pem");
+    let add = [
+        "smtp",
+        "add",
+        "kc2",
+        "--host",
+        "localhost",
+        "--port",
+        &port,
+        "--security",
+        "starttls",
+        "--user",
+        "keeper",
+        "--from",
+        "letters@free-n.example.org",
+        "--ca-file",
+        ca.to_str().unwrap(),
+    ];
+    ok_json(&db, &add);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
+        .arg("--db")
+        .arg(&db)
+        .args(["smtp", "password", "kc2", "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"kept in the keychain 7\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(appeal(&db, &["smtp", "test", "kc2"]).status.success());
+    assert!(
+        appeal(&db, &["smtp", "delete", "kc"]).status.success(),
+        "kc shares the login"
+    );
+    assert!(
+        appeal(&db, &["smtp", "test", "kc2"]).status.success(),
+        "still stored for kc2"
+    );
+    let o = appeal(&db, &["smtp", "delete", "kc2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    ok_json(&db, &add);
+    let o = appeal(&db, &["smtp", "test", "kc2"]);
+    assert!(stderr(&o).contains("no password"), "{}", stderr(&o));
 }
 
 #[test]

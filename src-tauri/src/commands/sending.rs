@@ -34,12 +34,7 @@ pub async fn save_smtp_profile(
 
 #[tauri::command]
 pub async fn delete_smtp_profile(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    let p = smtp::get(&state.db, id).await?;
-    smtp::delete(&state.db, id).await?;
-    if p.draft.username.is_some() {
-        blocking(move || secret::delete(&p)).await?;
-    }
-    Ok(())
+    Ok(smtp::delete(&state.db, id).await?)
 }
 
 async fn blocking<T: Send + 'static>(

@@ -398,19 +398,35 @@ pub async fn list(db: &Db) -> Result<Vec<Profile>> {
         .collect()
 }
 
-/// Deletes the account; its attempts stay in the log without it. The keychain entry is the
-/// caller's to remove ([`secret::delete`]), since it may be shared by several databases.
+/// Deletes the account, and its password from the keychain unless another account of this
+/// database logs in the same way; its attempts stay in the log without it. (Another database
+/// using the same login loses the stored password too and asks for it again.)
 pub async fn delete(db: &Db, id: i64) -> Result<()> {
-    let done = sqlx::query("DELETE FROM smtp_profiles WHERE id = ?")
+    let p = get(db, id).await?;
+    sqlx::query("DELETE FROM smtp_profiles WHERE id = ?")
         .bind(id)
         .execute(db.pool())
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(Error::NotFound(format!(
-            "there is no SMTP account with id {id}"
-        )));
+    let shared: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM smtp_profiles WHERE username = ? AND host = ? AND port = ?",
+    )
+    .bind(&p.draft.username)
+    .bind(&p.draft.host)
+    .bind(p.draft.port as i64)
+    .fetch_one(db.pool())
+    .await?;
+    if p.draft.username.is_none() || shared > 0 {
+        return Ok(());
     }
-    Ok(())
+    let name = p.draft.name.clone();
+    tokio::task::spawn_blocking(move || secret::delete(&p))
+        .await
+        .map_err(|e| Error::Conflict(format!("the keychain call failed: {e}")))?
+        .map_err(|e| {
+            Error::Conflict(format!(
+                "the account '{name}' is deleted, but its password could not be removed from the keychain: {e}"
+            ))
+        })
 }
 
 #[cfg(test)]

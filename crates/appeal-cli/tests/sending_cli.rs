@@ -562,6 +562,40 @@ fn faults_end_in_the_right_states_and_every_attempt_is_logged() {
     );
 }
 
+/// `appeal send` in the background, returned once the server has received `n` letters.
+fn sending_until(db: &Path, mailing: i64, server: &Server, n: usize) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_appeal"))
+        .arg("--db")
+        .arg(db)
+        .args(["send", &mailing.to_string(), "--via", "local"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while server.received().len() < n && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child
+}
+
+/// `appeal smtp password ACCOUNT --stdin`, which must succeed.
+fn store_password(db: &Path, account: &str, password: &str) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
+        .arg("--db")
+        .arg(db)
+        .args(["smtp", "password", account, "--stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 fn state_now(db: &Path, mailing: i64, local: &str) -> String {
     by_recipient(db, mailing)[&format!("{local}@example.org")]["state"]
         .as_str()
@@ -639,18 +673,7 @@ fn rate_limits_hold_and_an_interrupted_send_leaves_nothing_half_done() {
     );
 
     // Ctrl-C: letters in flight finish, the rest stays queued.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(&db)
-        .args(["send", &mailing.to_string(), "--via", "local"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while server.received().len() < 15 && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = sending_until(&db, mailing, &server, 15);
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -753,18 +776,7 @@ fn killed_mid_send_nothing_is_lost_and_nothing_repeats_silently() {
     add_plain_account(&db, server.port, &["--concurrency", "8"]);
 
     for kill_at in [300, 1500, 2900, 4200] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-            .arg("--db")
-            .arg(&db)
-            .args(["send", &mailing.to_string(), "--via", "local"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        while server.received().len() < kill_at && start.elapsed() < Duration::from_secs(120) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        let mut child = sending_until(&db, mailing, &server, kill_at);
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }
@@ -863,24 +875,7 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
             certs.join("ca.pem").to_str().unwrap(),
         ],
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(&db)
-        .args(["smtp", "password", "kc", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"kept in the keychain 7\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    store_password(&db, "kc", "kept in the keychain 7");
     let o = appeal(&db, &["smtp", "test", "kc"]);
     assert!(
         o.status.success(),
@@ -922,22 +917,7 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
         ca.to_str().unwrap(),
     ];
     ok_json(&db, &add);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(&db)
-        .args(["smtp", "password", "kc2", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"kept in the keychain 7\n")
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    store_password(&db, "kc2", "kept in the keychain 7");
     assert!(appeal(&db, &["smtp", "test", "kc2"]).status.success());
     assert!(
         appeal(&db, &["smtp", "delete", "kc"]).status.success(),

@@ -7,6 +7,7 @@ export type OutboxStatus = { mailing_id: number, counts: StateCounts, total: num
  */
 finished: boolean, 
 /**
- * Another window or command is sending this mailing right now.
+ * Another process (window or command) is sending this mailing right now; a send of
+ * this process's own does not count.
  */
 sending_elsewhere: boolean, next_retry_at: string | null, };

@@ -10,7 +10,7 @@ mod common;
 use appeal_core::mailings;
 use appeal_core::mailings::handover::{self, HandoverFormat};
 use appeal_core::progress::Silent;
-use common::peak_rss_mb;
+use common::{cpu_seconds, peak_rss_mb};
 
 #[tokio::main]
 async fn main() {
@@ -21,9 +21,11 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (db, m) = common::unmerged_mailing(dir.path(), rows).await;
     let rss_before = peak_rss_mb();
+    let cpu = cpu_seconds();
     let start = Instant::now();
     let r = mailings::merge(&db, m, false, &Silent).await.unwrap();
     let merge_time = start.elapsed();
+    let merge_cpu = cpu_seconds() - cpu;
     assert_eq!(r.messages as usize, rows);
     let rss_merge = peak_rss_mb();
 
@@ -40,6 +42,11 @@ async fn main() {
     println!(
         "  throughput       {:>8.0} messages/s",
         rows as f64 / merge_time.as_secs_f64()
+    );
+    println!(
+        "  CPU time         {:>8.2} s (all threads; the machine has {} cores)",
+        merge_cpu,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
         "  peak memory      {:>8.1} MB before the merge, {:.1} MB after (VmHWM)",

@@ -183,7 +183,7 @@ async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_th
         ],
     };
     let ctx = Context {
-        signatory: Some(&person),
+        signatory: Some(std::sync::Arc::new(person.clone())),
         campaign_name: "Free N.",
         ..Default::default()
     };
@@ -214,7 +214,7 @@ async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_th
     let mut russian = person.clone();
     russian.language = Some("ru".into());
     let ctx = Context {
-        signatory: Some(&russian),
+        signatory: Some(std::sync::Arc::new(russian)),
         ..ctx
     };
     let r = render(&draft, &ctx, day).unwrap();
@@ -232,7 +232,7 @@ async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_th
     let err = render(
         &needs_town,
         &Context {
-            signatory: Some(&missing),
+            signatory: Some(std::sync::Arc::new(missing)),
             ..Default::default()
         },
         day,

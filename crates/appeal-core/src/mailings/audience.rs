@@ -3,6 +3,7 @@
 //! exactly what the merge would leave out.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use lettre::message::Mailbox;
 use serde::Serialize;
@@ -11,7 +12,7 @@ use ts_rs::TS;
 use super::{AudienceKind, Mailing};
 use crate::db::Db;
 use crate::error::Result;
-use crate::signatories::query::{FIELD_COLUMNS, fields_from_row};
+use crate::signatories::query::{FIELD_COLUMNS, FIELDS_JSON};
 use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
 use crate::suppression::Hasher;
 use crate::targets::{self, Target};
@@ -44,11 +45,19 @@ pub struct AudienceCheck {
 }
 
 pub(crate) struct Pair {
-    pub signatory: Option<(i64, SignatoryFields)>,
+    pub signatory: Option<(i64, Arc<SignatoryFields>)>,
     pub target: Option<Target>,
 }
 
 impl Pair {
+    /// The signatory and target ids, as stored on a message.
+    pub fn recipient_ids(&self) -> (Option<i64>, Option<i64>) {
+        (
+            self.signatory.as_ref().map(|(id, _)| *id),
+            self.target.as_ref().map(|t| t.id),
+        )
+    }
+
     pub fn recipient(&self) -> Recipient {
         let person = self.signatory.as_ref().map(|(id, s)| {
             let name = format!(
@@ -97,9 +106,12 @@ impl Audience {
             _ => targets::list(db, mailing.campaign_id).await?,
         };
         let sql = format!(
+            // A page comes back as one JSON array: sqlx hands rows over one at a time between
+            // threads, which cost three times what SQLite spent finding them.
             // Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list
             // again for every page, which made merging a million letters quadratic.
-            "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
+            "SELECT json_group_array(json_array(id, {FIELDS_JSON}) ORDER BY id) FROM (
+             SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
                AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
                                           WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
                AND (?3 = 0 OR consent = 1)
@@ -108,7 +120,7 @@ impl Audience {
                AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
                AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
                            WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)
-             ORDER BY id LIMIT ?7"
+             ORDER BY id LIMIT ?7)"
         );
         Ok(Audience {
             kind: mailing.audience,
@@ -137,7 +149,7 @@ impl Audience {
                 .collect());
         }
         let f = &self.mailing.filter;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(self.sql.clone()))
+        let page: String = sqlx::query_scalar(sqlx::AssertSqlSafe(self.sql.clone()))
             .bind(self.after)
             .bind(f.petition_id)
             .bind(f.consent_only)
@@ -146,16 +158,17 @@ impl Audience {
             .bind(f.language.as_deref())
             .bind(PAGE)
             .bind(self.mailing.campaign_id)
-            .fetch_all(db.pool())
+            .fetch_one(db.pool())
             .await?;
+        let rows: Vec<(i64, SignatoryFields)> =
+            serde_json::from_str(&page).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         if (rows.len() as i64) < PAGE {
             self.done = true;
         }
         let mut out = Vec::new();
-        for row in &rows {
-            let id: i64 = sqlx::Row::try_get(row, "id")?;
+        for (id, fields) in rows {
             self.after = id;
-            let person = (id, fields_from_row(row)?);
+            let person = (id, Arc::new(fields));
             match self.kind {
                 AudienceKind::Signatories => out.push(Pair {
                     signatory: Some(person),
@@ -295,7 +308,7 @@ pub(crate) fn prepare(
             .transpose()?,
     };
     let ctx = Context {
-        signatory: person,
+        signatory: pair.signatory.as_ref().map(|(_, s)| s.clone()),
         target,
         campaign_name: &shared.campaign_name,
         sender_name: &mailing.from_name,
@@ -306,7 +319,7 @@ pub(crate) fn prepare(
         .as_ref()
         .ok_or("the template does not compile")?;
     let rendered = compiled
-        .render(&ctx, shared.today)
+        .render_letter(&ctx, shared.today)
         .map_err(|e| format!("{} ({})", e.message, e.language))?;
     if rendered.subject.contains(['\r', '\n']) {
         return Err("the merged subject contains a line break".into());
@@ -426,7 +439,7 @@ pub async fn preview_recipients(
 /// The pair behind a recipient, for rendering a preview.
 pub(crate) async fn load_pair(db: &Db, r: &Recipient) -> Result<Pair> {
     let signatory = match r.signatory_id {
-        Some(id) => Some((id, crate::signatories::get(db, id).await?.fields)),
+        Some(id) => Some((id, Arc::new(crate::signatories::get(db, id).await?.fields))),
         None => None,
     };
     let target = match r.target_id {
@@ -445,7 +458,7 @@ pub async fn render_preview(
     let pair = load_pair(db, recipient).await?;
     let campaign = crate::campaigns::get_campaign(db, draft.campaign_id).await?;
     let ctx = Context {
-        signatory: pair.signatory.as_ref().map(|(_, s)| s),
+        signatory: pair.signatory.as_ref().map(|(_, s)| s.clone()),
         target: pair.target.as_ref().map(|t| &t.fields),
         campaign_name: &campaign.name,
         sender_name: &campaign.name,

@@ -126,8 +126,8 @@ pub(crate) fn message(m: &Stored, x: &Extras) -> Result<lettre::Message> {
         builder = builder.raw_header(raw("X-Appeal-Desk-Test", "yes".into()));
     }
     let (text, html) = match &x.footer {
-        Some((t, h)) => (format!("{}{t}", m.text), format!("{}{h}", m.html)),
-        None => (m.text.clone(), m.html.clone()),
+        Some((t, h)) => (format!("{}{t}", m.text), m.html_document(h)),
+        None => (m.text.clone(), m.html_document("")),
     };
     let mut body = MultiPart::alternative_plain_html(text, html);
     let attachments: Vec<super::audience::AttachmentRef> = serde_json::from_str(&m.attachments)
@@ -244,7 +244,13 @@ pub async fn export(
                 n += 1;
                 if format == HandoverFormat::Csv {
                     let reply = m.reply_to.clone().unwrap_or_default();
-                    out.write(&[&m.to_header, &reply, &m.subject, &m.text, &m.html])?;
+                    out.write(&[
+                        &m.to_header,
+                        &reply,
+                        &m.subject,
+                        &m.text,
+                        &m.html_document(""),
+                    ])?;
                 } else {
                     out.write(&[
                         &m.to_header,
@@ -267,24 +273,31 @@ pub async fn export(
 mod tests {
     use super::*;
 
-    #[test]
-    fn merged_text_cannot_add_header_lines() {
-        let m = Stored {
+    fn stored(subject: &str, html: &str) -> Stored {
+        Stored {
             id: 1,
             mailing_id: 1,
             from_header: "Free N. <letters@free-n.example.org>".into(),
             to_header: "Anna <anna@example.org>".into(),
             to_address: "anna@example.org".into(),
             reply_to: None,
-            subject: "Hi\r\nBcc: evil@example.net\nX-Injected: yes".into(),
+            subject: subject.into(),
             text: "Body".into(),
-            html: "<p>Body</p>".into(),
+            html: html.into(),
             language: "en".into(),
             message_id: "<a.1@free-n.example.org>".into(),
             state: "queued".into(),
             attachments: "[]".into(),
             attempts: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn merged_text_cannot_add_header_lines() {
+        let m = stored(
+            "Hi\r\nBcc: evil@example.net\nX-Injected: yes",
+            "<p>Body</p>",
+        );
         let x = Extras {
             list_unsubscribe: Some("<mailto:x@example.org>\r\nBcc: evil@example.net".into()),
             ..Default::default()
@@ -301,5 +314,24 @@ mod tests {
             head.contains("Subject: Hi  Bcc: evil@example.net X-Injected: yes"),
             "{head}"
         );
+    }
+
+    #[test]
+    fn the_footer_goes_inside_the_body_of_new_and_old_letters() {
+        let footer = "<p>Unsubscribe</p>";
+        // Merged now: the outbox has the body; the document is made around it.
+        let new = stored("Tom & Jerry", "<p>Body</p>\n").html_document(footer);
+        assert!(new.starts_with("<!DOCTYPE html>"), "{new}");
+        assert!(new.contains("<title>Tom &amp; Jerry</title>"), "{new}");
+        assert!(
+            new.contains("<p>Body</p>\n<p>Unsubscribe</p></body>\n</html>"),
+            "{new}"
+        );
+        // Merged by an earlier version: the stored document is kept, the footer goes in it.
+        let old_doc = crate::templates::render::html_document("en", "Hi", "<p>Body</p>\n");
+        let old = stored("Hi", &old_doc).html_document(footer);
+        assert_eq!(old.matches("<!DOCTYPE html>").count(), 1, "{old}");
+        assert!(old.contains("<p>Unsubscribe</p></body>"), "{old}");
+        assert_eq!(stored("Hi", &old_doc).html_document(""), old_doc);
     }
 }

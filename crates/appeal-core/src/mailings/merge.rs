@@ -6,6 +6,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::Mailing;
+use std::collections::HashSet;
+
+use tokio::sync::mpsc;
+
 use super::audience::{Audience, Letter, Pair, Shared, prepare};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -85,50 +89,45 @@ pub async fn merge(
         ..Default::default()
     };
     // Recipients whose message already went (or is on its way) keep it: no second letter.
-    let kept: std::collections::HashSet<(Option<i64>, Option<i64>)> =
+    let kept: HashSet<(Option<i64>, Option<i64>)> =
         sqlx::query_as("SELECT signatory_id, target_id FROM messages WHERE mailing_id = ?")
             .bind(mailing_id)
             .fetch_all(&mut *tx)
             .await?
             .into_iter()
             .collect();
-    let mut audience = Audience::open(db, &mailing).await?;
+    let audience = Audience::open(db, &mailing).await?;
     let created = now();
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
+    let from_address = mailing.from_address.clone();
+    // Three stages at once, each a page ahead of the next: reading the audience (one SQLite
+    // connection), rendering (every core), and writing into the outbox (the transaction's
+    // connection). Whichever stage fails first ends them all, and nothing is committed.
+    let mut rendered = spawn_rendering(
+        read_pages(db.clone(), audience),
+        mailing,
+        shared,
+        kept,
+        exclude_problems,
+    );
     let mut seq = 0u64;
     let mut done = 0i64;
-    loop {
-        let page = audience.next(db).await?;
-        if page.is_empty() {
-            break;
-        }
-        let todo: Vec<&Pair> = page
-            .iter()
-            .filter(|p| {
-                let r = p.recipient();
-                !kept.contains(&(r.signatory_id, r.target_id))
-            })
-            .collect();
-        let mut letters: Vec<Letter> = Vec::with_capacity(todo.len());
-        for (pair, prepared) in todo.iter().zip(prepare_all(&todo, &mailing, &shared)) {
-            match prepared {
-                Ok(l) => letters.push(l),
-                Err(_) if exclude_problems => report.excluded += 1,
-                Err(why) => {
-                    return Err(Error::InvalidInput(format!(
-                        "{}: {why}. Nothing was merged; fix it, or merge leaving out the recipients with problems",
-                        pair.recipient().label
-                    )));
-                }
+    while let Some(batch) = rendered.recv().await {
+        let batch = batch?;
+        report.excluded += batch.excluded;
+        report.messages += batch.letters.len() as i64;
+        let mut letters = batch.letters.into_iter();
+        loop {
+            let chunk: Vec<Letter> = letters.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
             }
-        }
-        for chunk in letters.chunks(CHUNK) {
             insert(
                 &mut tx,
                 mailing_id,
-                &mailing.from_address,
+                &from_address,
                 &created,
                 chunk,
                 stamp,
@@ -136,8 +135,7 @@ pub async fn merge(
             )
             .await?;
         }
-        report.messages += letters.len() as i64;
-        done += page.len() as i64;
+        done += batch.pairs;
         progress.report(MergeProgress {
             done,
             total: total.max(done),
@@ -151,12 +149,88 @@ pub async fn merge(
     Ok(report)
 }
 
+/// Pages of the audience, read ahead by their own task.
+fn read_pages(db: Db, mut audience: Audience) -> mpsc::Receiver<Result<Vec<Pair>>> {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        loop {
+            let page = audience.next(&db).await;
+            let last = page.as_ref().map_or(true, Vec::is_empty);
+            if tx.send(page).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// A page's letters, ready to be written.
+struct Batch {
+    letters: Vec<Letter>,
+    excluded: i64,
+    /// Recipients of the page, for progress.
+    pairs: i64,
+}
+
+/// Renders each page as it arrives, on a blocking thread that fans out to every core.
+fn spawn_rendering(
+    mut pages: mpsc::Receiver<Result<Vec<Pair>>>,
+    mailing: Mailing,
+    shared: Shared,
+    kept: HashSet<(Option<i64>, Option<i64>)>,
+    exclude_problems: bool,
+) -> mpsc::Receiver<Result<Batch>> {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        while let Some(page) = pages.blocking_recv() {
+            let page = match page {
+                Ok(p) if p.is_empty() => break,
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            };
+            // Recipients whose message already went (or is on its way) keep it.
+            let todo: Vec<&Pair> = page
+                .iter()
+                .filter(|p| {
+                    let r = p.recipient_ids();
+                    !kept.contains(&r)
+                })
+                .collect();
+            let mut batch = Batch {
+                letters: Vec::with_capacity(todo.len()),
+                excluded: 0,
+                pairs: page.len() as i64,
+            };
+            for (pair, prepared) in todo.iter().zip(prepare_all(&todo, &mailing, &shared)) {
+                match prepared {
+                    Ok(l) => batch.letters.push(l),
+                    Err(_) if exclude_problems => batch.excluded += 1,
+                    Err(why) => {
+                        let _ = tx.blocking_send(Err(Error::InvalidInput(format!(
+                            "{}: {why}. Nothing was merged; fix it, or merge leaving out the recipients with problems",
+                            pair.recipient().label
+                        ))));
+                        return;
+                    }
+                }
+            }
+            if tx.blocking_send(Ok(batch)).is_err() {
+                return; // the writer stopped: its error is what the caller sees
+            }
+        }
+    });
+    rx
+}
+
 async fn insert(
     conn: &mut sqlx::SqliteConnection,
     mailing_id: i64,
     from_address: &str,
     created: &str,
-    letters: &[Letter],
+    letters: Vec<Letter>,
     stamp: u64,
     seq: &mut u64,
 ) -> Result<()> {
@@ -166,23 +240,22 @@ async fn insert(
         crate::db::placeholders(letters.len(), 14)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    // The letters' strings are moved into the statement, not copied.
     for l in letters {
+        *seq += 1;
         q = q
             .bind(mailing_id)
             .bind(l.signatory_id)
             .bind(l.target_id)
-            .bind(l.from.as_str())
-            .bind(l.to.as_str())
-            .bind(l.to_address.as_str())
-            .bind(l.reply_to.as_deref())
-            .bind(l.rendered.subject.as_str())
-            .bind(l.rendered.text.as_str())
-            .bind(l.rendered.html.as_str())
-            .bind(l.rendered.language.as_str())
-            .bind({
-                *seq += 1;
-                message_id(mailing_id, from_address, stamp, *seq)
-            })
+            .bind(l.from)
+            .bind(l.to)
+            .bind(l.to_address)
+            .bind(l.reply_to)
+            .bind(l.rendered.subject)
+            .bind(l.rendered.text)
+            .bind(l.rendered.html)
+            .bind(l.rendered.language)
+            .bind(message_id(mailing_id, from_address, stamp, *seq))
             .bind(created)
             .bind(serde_json::to_string(&l.attachments).expect("paths serialise"));
     }

@@ -95,12 +95,31 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
+    /// The letter's HTML as a whole document, with `footer` (HTML) at the end of its body.
+    pub fn html_document(&self, footer: &str) -> String {
+        use crate::templates::render::{html_document, is_document};
+        if !is_document(&self.html) {
+            return html_document(
+                &self.language,
+                &self.subject,
+                &format!("{}{footer}", self.html),
+            );
+        }
+        match self.html.rfind("</body>") {
+            Some(end) if !footer.is_empty() => {
+                format!("{}{footer}{}", &self.html[..end], &self.html[end..])
+            }
+            _ => self.html.clone(),
+        }
+    }
+
     pub fn into_message(self) -> Message {
         let attachments: Vec<super::audience::AttachmentRef> =
             serde_json::from_str(&self.attachments).unwrap_or_default();
         Message {
             attachments: attachments.into_iter().map(|a| a.path).collect(),
             mailto: super::handover::mailto(&self.to_address, &self.subject, &self.text),
+            html: self.html_document(""),
             id: self.id,
             mailing_id: self.mailing_id,
             from: self.from_header,
@@ -108,7 +127,6 @@ impl Stored {
             reply_to: self.reply_to,
             subject: self.subject,
             text: self.text,
-            html: self.html,
             language: self.language,
             message_id: self.message_id,
             state: MessageState::parse(&self.state),

@@ -12,6 +12,15 @@ use crate::time_util::now;
 pub(crate) const FIELD_COLUMNS: &str = "first_name, last_name, email, phone, street, postcode, town, country, \
      language, consent, consent_at, consent_source, subscription, tags, custom";
 
+/// A person's fields as one JSON object made by SQLite, for reading many people at once:
+/// one value a row to hand over instead of fifteen; it reads back as [`SignatoryFields`].
+pub(crate) const FIELDS_JSON: &str = "json_object('first_name', first_name, 'last_name', last_name, \
+     'email', email, 'phone', phone, 'street', street, 'postcode', postcode, 'town', town, \
+     'country', country, 'language', language, \
+     'consent', CASE consent WHEN 1 THEN json('true') WHEN 0 THEN json('false') END, \
+     'consent_at', consent_at, 'consent_source', consent_source, 'subscription', subscription, \
+     'tags', json(tags), 'custom', json(custom))";
+
 pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
     let tags: String = row.try_get("tags")?;
     let custom: String = row.try_get("custom")?;

@@ -107,7 +107,7 @@ impl CsvOut {
     pub fn create(path: &Path, bom: bool) -> Result<CsvOut> {
         let tmp = path.with_extension("partial");
         let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        let mut buf = BufWriter::new(file);
+        let mut buf = BufWriter::with_capacity(1 << 20, file);
         if bom {
             buf.write_all("\u{feff}".as_bytes())
                 .map_err(|e| Error::io("write", &tmp, e))?;
@@ -121,7 +121,10 @@ impl CsvOut {
 
     pub fn write<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
         self.writer
-            .write_record(cells.iter().map(|c| neutralise(c.as_ref()).into_owned()))
+            .write_record(cells.iter().map(|c| match neutralise(c.as_ref()) {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            }))
             .map_err(|e| Error::io("write", &self.tmp, std::io::Error::other(e)))
     }
 

@@ -597,3 +597,57 @@ async fn printable_letters_are_one_page_each_with_cyrillic_and_accents_as_writte
     );
     assert!(pages[2].contains("Ана Иванова") && pages[2].contains("Београд"));
 }
+
+#[tokio::test]
+async fn a_mailing_larger_than_a_page_merges_and_exports_every_letter_once_in_order() {
+    // The audience is read 2,000 people a page and the outbox 1,000 messages a page; 4,321
+    // people cross both boundaries several times, with another mailing's messages in between.
+    let t = fresh().await;
+    let list = t.path("many.csv");
+    let mut csv = String::from("first_name,last_name,email,town\n");
+    for i in 0..4321 {
+        csv.push_str(&format!("Ilse{i},Varga,ilse{i}@example.org,Town \"{i}\"\n"));
+    }
+    std::fs::write(&list, csv).unwrap();
+    t.import_with(list.to_str().unwrap(), &t.opts()).await;
+    let tpl = template(
+        &t,
+        vec![variant(
+            "en",
+            "For {{ signatory.first_name }}",
+            "Dear {{ signatory.first_name }}, from {{ signatory.town }}.\n",
+        )],
+    )
+    .await;
+    let first = mailing(&t, tpl, AudienceKind::Signatories).await;
+    let other = mailing(&t, tpl, AudienceKind::Signatories).await;
+    mailings::merge(&t.db, first, false, &Silent).await.unwrap();
+    mailings::merge(&t.db, other, false, &Silent).await.unwrap();
+    // Merging the first again interleaves its new messages after the other's.
+    let again = mailings::merge(&t.db, first, false, &Silent).await.unwrap();
+    assert_eq!((again.messages, again.replaced), (4321, 4321));
+
+    let out = t.path("first.csv");
+    let report = handover::export(&t.db, first, HandoverFormat::Csv, &out)
+        .await
+        .unwrap();
+    assert_eq!(report.messages, 4321);
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4321);
+    for (i, row) in rows.iter().enumerate() {
+        assert!(
+            row[0].ends_with(&format!(" <ilse{i}@example.org>")),
+            "{}",
+            &row[0]
+        );
+        assert_eq!(&row[2], format!("For Ilse{i}"));
+        assert_eq!(&row[3], format!("Dear Ilse{i}, from Town \"{i}\".\n"));
+        assert!(row[4].starts_with("<!DOCTYPE html>"), "{}", &row[4]);
+        assert!(
+            row[4].contains(&format!("<p>Dear Ilse{i}, from Town \"{i}\".</p>")),
+            "{}",
+            &row[4]
+        );
+    }
+}

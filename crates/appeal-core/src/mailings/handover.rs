@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use futures_util::TryStreamExt;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
 use serde::{Deserialize, Serialize};
@@ -218,49 +217,68 @@ pub async fn export(
             path: path.display().to_string(),
         });
     }
-    let mut rows =
-        sqlx::query_as::<_, Stored>("SELECT * FROM messages WHERE mailing_id = ? ORDER BY id")
-            .bind(mailing_id)
-            .fetch(db.pool());
+    let mut pages = super::messages::StoredPages::new(mailing_id);
     let mut n = 0i64;
     match format {
         HandoverFormat::Eml => {
             std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
-            while let Some(m) = rows.try_next().await? {
-                n += 1;
-                let file = path.join(file_name(n, &m.to_address));
-                std::fs::write(&file, eml(&m)?).map_err(|e| Error::io("write", &file, e))?;
+            loop {
+                let page = pages.next(db).await?;
+                if page.is_empty() {
+                    break;
+                }
+                for m in page {
+                    n += 1;
+                    let file = path.join(file_name(n, &m.to_address));
+                    std::fs::write(&file, eml(&m)?).map_err(|e| Error::io("write", &file, e))?;
+                }
             }
         }
         HandoverFormat::Pdf => unreachable!("PDF letters return above"),
         HandoverFormat::Csv | HandoverFormat::Mailto => {
-            let mut out = CsvOut::create(path, false)?;
-            if format == HandoverFormat::Csv {
-                out.write(&["to", "reply_to", "subject", "text", "html"])?;
-            } else {
-                out.write(&["to", "subject", "mailto"])?;
-            }
-            while let Some(m) = rows.try_next().await? {
-                n += 1;
-                if format == HandoverFormat::Csv {
-                    let reply = m.reply_to.clone().unwrap_or_default();
-                    out.write(&[
-                        &m.to_header,
-                        &reply,
-                        &m.subject,
-                        &m.text,
-                        &m.html_document(""),
-                    ])?;
-                } else {
-                    out.write(&[
-                        &m.to_header,
-                        &m.subject,
-                        &mailto(&m.to_address, &m.subject, &m.text),
-                    ])?;
+            // Reading (SQLite) and writing (quoting, the document around the HTML) run on
+            // two cores: pages are read ahead while the file is written.
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Stored>>>(2);
+            let reader_db = db.clone();
+            tokio::spawn(async move {
+                loop {
+                    let page = pages.next(&reader_db).await;
+                    let last = page.as_ref().map_or(true, Vec::is_empty);
+                    if tx.send(page).await.is_err() || last {
+                        break;
+                    }
                 }
-            }
-            drop(rows);
-            out.finish()?;
+            });
+            let path = path.to_path_buf();
+            n = tokio::task::spawn_blocking(move || -> Result<i64> {
+                let mut out = CsvOut::create(&path, false)?;
+                if format == HandoverFormat::Csv {
+                    out.write(&["to", "reply_to", "subject", "text", "html"])?;
+                } else {
+                    out.write(&["to", "subject", "mailto"])?;
+                }
+                let mut n = 0;
+                while let Some(page) = rx.blocking_recv() {
+                    for m in page? {
+                        n += 1;
+                        if format == HandoverFormat::Csv {
+                            let reply = m.reply_to.as_deref().unwrap_or_default();
+                            let html = m.html_document("");
+                            out.write(&[&m.to_header, reply, &m.subject, &m.text, &html])?;
+                        } else {
+                            out.write(&[
+                                &m.to_header,
+                                &m.subject,
+                                &mailto(&m.to_address, &m.subject, &m.text),
+                            ])?;
+                        }
+                    }
+                }
+                out.finish()?;
+                Ok(n)
+            })
+            .await
+            .expect("the CSV writer does not panic")?;
         }
     }
     Ok(HandoverReport {

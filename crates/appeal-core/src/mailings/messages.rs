@@ -75,7 +75,9 @@ pub struct Message {
     pub attachments: Vec<String>,
 }
 
-#[derive(FromRow)]
+/// A message as the outbox row holds it. Read one by one (`FromRow`) or a page at a time as
+/// a JSON array of arrays in column order ([`StoredPages`]).
+#[derive(FromRow, serde::Deserialize)]
 pub(crate) struct Stored {
     pub id: i64,
     pub mailing_id: i64,
@@ -91,7 +93,54 @@ pub(crate) struct Stored {
     pub state: String,
     pub attachments: String,
     #[sqlx(default)]
+    #[serde(default)]
     pub attempts: i64,
+}
+
+/// A mailing's messages in order, a page at a time. A page comes back from SQLite as one JSON
+/// value: sqlx hands rows across threads one by one, which cost more than reading them.
+pub(crate) struct StoredPages {
+    mailing_id: i64,
+    after: i64,
+    done: bool,
+}
+
+impl StoredPages {
+    const PAGE: i64 = 1000;
+
+    pub fn new(mailing_id: i64) -> StoredPages {
+        StoredPages {
+            mailing_id,
+            after: 0,
+            done: false,
+        }
+    }
+
+    /// The next page, or an empty one at the end. `+mailing_id` keeps SQLite on the id order
+    /// instead of the (mailing, state) index, which would sort what is left for every page.
+    pub async fn next(&mut self, db: &Db) -> Result<Vec<Stored>> {
+        if self.done {
+            return Ok(Vec::new());
+        }
+        let page: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(id, mailing_id, from_header, to_header, to_address,
+                 reply_to, subject, text, html, language, message_id, state, attachments, attempts)
+                 ORDER BY id)
+             FROM (SELECT * FROM messages WHERE +mailing_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3)",
+        )
+        .bind(self.mailing_id)
+        .bind(self.after)
+        .bind(Self::PAGE)
+        .fetch_one(db.pool())
+        .await?;
+        let rows: Vec<Stored> =
+            serde_json::from_str(&page).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        self.done = (rows.len() as i64) < Self::PAGE;
+        if let Some(last) = rows.last() {
+            self.after = last.id;
+        }
+        Ok(rows)
+    }
 }
 
 impl Stored {

@@ -135,6 +135,21 @@ async fn german_windows_1252_semicolon_file_with_quoted_delimiters() {
             .await
             .unwrap();
     assert_eq!(comment, "Frei; sofort!");
+    // Every signature names the petition, the file and the import it came from.
+    let wrong: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM signatures s JOIN imports i ON i.id = s.import_id
+         WHERE s.petition_id IS NOT ? OR s.source IS NOT i.file_name OR s.created_at IS NULL",
+    )
+    .bind(t.petition)
+    .fetch_one(t.db.pool())
+    .await
+    .unwrap();
+    let all: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE import_id IS NOT NULL")
+            .fetch_one(t.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((wrong, all > 0), (0, true));
 }
 
 #[tokio::test]

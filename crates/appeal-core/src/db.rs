@@ -133,3 +133,32 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     let one = format!("({})", vec!["?"; cols].join(","));
     vec![one; rows].join(",")
 }
+
+/// Something read from the database a page at a time; an empty page is the end.
+pub(crate) trait Pages: Send + 'static {
+    type Item: Send + 'static;
+    fn next_page(
+        &mut self,
+        db: &Db,
+    ) -> impl std::future::Future<Output = Result<Vec<Self::Item>>> + Send;
+}
+
+/// Reads pages on their own task, up to two ahead of whoever consumes them, so reading (one
+/// SQLite connection) and the work on each page run on different cores. It stops at the end,
+/// after passing on an error, or when the consumer hangs up.
+pub(crate) fn read_ahead<P: Pages>(
+    db: Db,
+    mut pages: P,
+) -> tokio::sync::mpsc::Receiver<Result<Vec<P::Item>>> {
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::spawn(async move {
+        loop {
+            let page = pages.next_page(&db).await;
+            let last = page.as_ref().map_or(true, Vec::is_empty);
+            if tx.send(page).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    rx
+}

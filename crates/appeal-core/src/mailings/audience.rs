@@ -184,6 +184,17 @@ impl Audience {
     }
 }
 
+impl crate::db::Pages for Audience {
+    type Item = Pair;
+
+    fn next_page(
+        &mut self,
+        db: &Db,
+    ) -> impl std::future::Future<Output = Result<Vec<Pair>>> + Send {
+        self.next(db)
+    }
+}
+
 /// A message ready to be stored.
 pub(crate) struct Letter {
     pub signatory_id: Option<i64>,

@@ -238,17 +238,7 @@ pub async fn export(
         HandoverFormat::Csv | HandoverFormat::Mailto => {
             // Reading (SQLite) and writing (quoting, the document around the HTML) run on
             // two cores: pages are read ahead while the file is written.
-            let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<Stored>>>(2);
-            let reader_db = db.clone();
-            tokio::spawn(async move {
-                loop {
-                    let page = pages.next(&reader_db).await;
-                    let last = page.as_ref().map_or(true, Vec::is_empty);
-                    if tx.send(page).await.is_err() || last {
-                        break;
-                    }
-                }
-            });
+            let mut rx = crate::db::read_ahead(db.clone(), pages);
             let path = path.to_path_buf();
             n = tokio::task::spawn_blocking(move || -> Result<i64> {
                 let mut out = CsvOut::create(&path, false)?;

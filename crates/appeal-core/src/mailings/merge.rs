@@ -106,7 +106,7 @@ pub async fn merge(
     // connection), rendering (every core), and writing into the outbox (the transaction's
     // connection). Whichever stage fails first ends them all, and nothing is committed.
     let mut rendered = spawn_rendering(
-        read_pages(db.clone(), audience),
+        crate::db::read_ahead(db.clone(), audience),
         mailing,
         shared,
         kept,
@@ -147,21 +147,6 @@ pub async fn merge(
         .await?;
     tx.commit().await?;
     Ok(report)
-}
-
-/// Pages of the audience, read ahead by their own task.
-fn read_pages(db: Db, mut audience: Audience) -> mpsc::Receiver<Result<Vec<Pair>>> {
-    let (tx, rx) = mpsc::channel(2);
-    tokio::spawn(async move {
-        loop {
-            let page = audience.next(&db).await;
-            let last = page.as_ref().map_or(true, Vec::is_empty);
-            if tx.send(page).await.is_err() || last {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 /// A page's letters, ready to be written.

@@ -97,6 +97,17 @@ pub(crate) struct Stored {
     pub attempts: i64,
 }
 
+impl crate::db::Pages for StoredPages {
+    type Item = Stored;
+
+    fn next_page(
+        &mut self,
+        db: &Db,
+    ) -> impl std::future::Future<Output = Result<Vec<Stored>>> + Send {
+        self.next(db)
+    }
+}
+
 /// A mailing's messages in order, a page at a time. A page comes back from SQLite as one JSON
 /// value: sqlx hands rows across threads one by one, which cost more than reading them.
 pub(crate) struct StoredPages {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::TemplateDraft;
-use super::render::environment;
+use super::render::{PERSON_KEYS, TARGET_KEYS, environment};
 use crate::db::Db;
 use crate::error::Result;
 
@@ -30,32 +30,6 @@ pub struct TemplateProblem {
     pub message: String,
 }
 
-const SIGNATORY: [&str; 14] = [
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "street",
-    "postcode",
-    "town",
-    "country",
-    "language",
-    "consent",
-    "subscription",
-    "tags",
-    "custom",
-];
-const TARGET: [&str; 8] = [
-    "name",
-    "title",
-    "organisation",
-    "email",
-    "address",
-    "country",
-    "language",
-    "form_of_address",
-];
 /// Names a template may use that are not data: Jinja's own globals and loop helpers.
 const GLOBALS: [&str; 8] = [
     "range",
@@ -70,7 +44,10 @@ const GLOBALS: [&str; 8] = [
 
 /// Every merge field a template of this campaign can use, custom fields of its people included.
 pub async fn fields(db: &Db, _campaign_id: i64) -> Result<Vec<String>> {
-    let mut out: Vec<String> = SIGNATORY.iter().map(|f| format!("signatory.{f}")).collect();
+    let mut out: Vec<String> = PERSON_KEYS
+        .iter()
+        .map(|f| format!("signatory.{f}"))
+        .collect();
     let custom: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT j.key FROM signatories, json_each(signatories.custom) AS j ORDER BY j.key LIMIT 500",
     )
@@ -85,7 +62,7 @@ pub async fn fields(db: &Db, _campaign_id: i64) -> Result<Vec<String>> {
             format!("signatory.custom[\"{}\"]", k.replace('"', "\\\""))
         }
     }));
-    out.extend(TARGET.iter().map(|f| format!("target.{f}")));
+    out.extend(TARGET_KEYS.iter().map(|f| format!("target.{f}")));
     out.extend(["campaign.name", "sender.name", "sender.address", "today"].map(String::from));
     Ok(out)
 }

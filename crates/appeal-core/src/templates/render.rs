@@ -82,7 +82,8 @@ fn full_name(s: &SignatoryFields) -> String {
     .to_string()
 }
 
-const PERSON_KEYS: [&str; 14] = [
+/// What a template can name on `signatory` (and the editor offers).
+pub(crate) const PERSON_KEYS: [&str; 14] = [
     "first_name",
     "last_name",
     "full_name",
@@ -163,7 +164,8 @@ impl Object for CustomValue {
 #[derive(Debug)]
 struct TargetValue(TargetFields);
 
-const TARGET_KEYS: [&str; 8] = [
+/// What a template can name on `target`.
+pub(crate) const TARGET_KEYS: [&str; 8] = [
     "name",
     "title",
     "organisation",

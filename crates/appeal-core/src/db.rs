@@ -129,9 +129,15 @@ impl Db {
 }
 
 /// `(?,?,…),(?,?,…),…`: the VALUES of a multi-row statement, `rows` rows of `cols` each.
-pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
+pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
     let one = format!("({})", vec!["?"; cols].join(","));
     vec![one; rows].join(",")
+}
+
+/// A page that SQLite built as one JSON array (`json_group_array`), read back. sqlx hands rows
+/// across threads one at a time, which for big reads cost more than SQLite's finding them.
+pub(crate) fn json_page<T: serde::de::DeserializeOwned>(page: &str) -> Result<Vec<T>> {
+    serde_json::from_str(page).map_err(|e| sqlx::Error::Decode(Box::new(e)).into())
 }
 
 /// Something read from the database a page at a time; an empty page is the end.

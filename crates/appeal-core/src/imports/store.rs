@@ -12,7 +12,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::OnExisting;
 use super::row::{Draft, merge};
-use crate::db::placeholders;
+use crate::db::value_rows;
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
 use crate::signatories::query::{FIELD_COLUMNS, fields_from_row, write_fields};
@@ -212,7 +212,7 @@ impl Writer {
     ) -> Result<()> {
         let sql = format!(
             "INSERT INTO signatories (id, dedupe_key, {FIELD_COLUMNS}, import_id, created_at, updated_at) VALUES {}",
-            placeholders(people.len(), 20)
+            value_rows(people.len(), 20)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (id, d) in people {
@@ -255,7 +255,7 @@ impl Writer {
     async fn insert_signatures(&self, conn: &mut SqliteConnection, rows: &[Signing]) -> Result<()> {
         // Three values a row; what every row shares (the petition, the file, the time) comes
         // from the import's own row. Binding is most of the cost of a row here.
-        let values = vec!["(?, ?, ?)"; rows.len()].join(", ");
+        let values = value_rows(rows.len(), 3);
         let sql = format!(
             "INSERT OR IGNORE INTO signatures (signatory_id, petition_id, signed_at, source, comment, import_id, created_at)
              SELECT v.column1, i.petition_id, v.column2, ?, v.column3, i.id, ?

@@ -10,7 +10,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{AudienceKind, Mailing};
-use crate::db::Db;
+use crate::db::{Db, Pages, json_page};
 use crate::error::Result;
 use crate::signatories::query::{FIELD_COLUMNS, FIELDS_JSON};
 use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
@@ -60,12 +60,8 @@ impl Pair {
 
     pub fn recipient(&self) -> Recipient {
         let person = self.signatory.as_ref().map(|(id, s)| {
-            let name = format!(
-                "{} {}",
-                s.first_name.as_deref().unwrap_or(""),
-                s.last_name.as_deref().unwrap_or("")
-            );
-            let name = name.trim();
+            let name = s.full_name();
+            let name = name.as_str();
             match &s.email {
                 Some(e) if name.is_empty() => e.clone(),
                 Some(e) => format!("{name} <{e}>"),
@@ -131,9 +127,13 @@ impl Audience {
             done: false,
         })
     }
+}
+
+impl Pages for Audience {
+    type Item = Pair;
 
     /// The next pairs, or an empty list at the end.
-    pub async fn next(&mut self, db: &Db) -> Result<Vec<Pair>> {
+    async fn next_page(&mut self, db: &Db) -> Result<Vec<Pair>> {
         if self.done {
             return Ok(Vec::new());
         }
@@ -160,8 +160,7 @@ impl Audience {
             .bind(self.mailing.campaign_id)
             .fetch_one(db.pool())
             .await?;
-        let rows: Vec<(i64, SignatoryFields)> =
-            serde_json::from_str(&page).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let rows: Vec<(i64, SignatoryFields)> = json_page(&page)?;
         if (rows.len() as i64) < PAGE {
             self.done = true;
         }
@@ -181,17 +180,6 @@ impl Audience {
             }
         }
         Ok(out)
-    }
-}
-
-impl crate::db::Pages for Audience {
-    type Item = Pair;
-
-    fn next_page(
-        &mut self,
-        db: &Db,
-    ) -> impl std::future::Future<Output = Result<Vec<Pair>>> + Send {
-        self.next(db)
     }
 }
 
@@ -273,16 +261,7 @@ pub(crate) fn prepare(
 ) -> std::result::Result<Letter, String> {
     let person = pair.signatory.as_ref().map(|(_, s)| s);
     let target = pair.target.as_ref().map(|t| &t.fields);
-    let person_name = person
-        .map(|s| {
-            format!(
-                "{} {}",
-                s.first_name.as_deref().unwrap_or(""),
-                s.last_name.as_deref().unwrap_or("")
-            )
-        })
-        .map(|n| n.trim().to_string())
-        .unwrap_or_default();
+    let person_name = person.map(|s| s.full_name()).unwrap_or_default();
     let (to_name, to_address) = match (target, person) {
         (Some(t), _) => (
             t.name.clone(),
@@ -384,7 +363,7 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
     let mut audience = Audience::open(db, &mailing).await?;
     let mut recipients = 0;
     loop {
-        let page = audience.next(db).await?;
+        let page = audience.next_page(db).await?;
         if page.is_empty() {
             break;
         }
@@ -433,7 +412,7 @@ pub async fn preview_recipients(
     let (skip, take) = (offset.max(0) as usize, limit.clamp(1, 200) as usize);
     let mut seen = 0usize;
     while out.len() < take {
-        let page = audience.next(db).await?;
+        let page = audience.next_page(db).await?;
         if page.is_empty() {
             break;
         }

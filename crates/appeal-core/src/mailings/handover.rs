@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::messages::Stored;
-use crate::db::Db;
+use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
 
@@ -223,7 +223,7 @@ pub async fn export(
         HandoverFormat::Eml => {
             std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
             loop {
-                let page = pages.next(db).await?;
+                let page = pages.next_page(db).await?;
                 if page.is_empty() {
                     break;
                 }

@@ -222,7 +222,7 @@ async fn insert(
     let sql = format!(
         "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
             subject, text, html, language, message_id, created_at, attachments) VALUES {}",
-        crate::db::placeholders(letters.len(), 14)
+        crate::db::value_rows(letters.len(), 14)
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
     // The letters' strings are moved into the statement, not copied.

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sqlx::{FromRow, Row};
 use ts_rs::TS;
 
-use crate::db::Db;
+use crate::db::{Db, Pages, json_page};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -97,17 +97,6 @@ pub(crate) struct Stored {
     pub attempts: i64,
 }
 
-impl crate::db::Pages for StoredPages {
-    type Item = Stored;
-
-    fn next_page(
-        &mut self,
-        db: &Db,
-    ) -> impl std::future::Future<Output = Result<Vec<Stored>>> + Send {
-        self.next(db)
-    }
-}
-
 /// A mailing's messages in order, a page at a time. A page comes back from SQLite as one JSON
 /// value: sqlx hands rows across threads one by one, which cost more than reading them.
 pub(crate) struct StoredPages {
@@ -126,10 +115,14 @@ impl StoredPages {
             done: false,
         }
     }
+}
+
+impl Pages for StoredPages {
+    type Item = Stored;
 
     /// The next page, or an empty one at the end. `+mailing_id` keeps SQLite on the id order
     /// instead of the (mailing, state) index, which would sort what is left for every page.
-    pub async fn next(&mut self, db: &Db) -> Result<Vec<Stored>> {
+    async fn next_page(&mut self, db: &Db) -> Result<Vec<Stored>> {
         if self.done {
             return Ok(Vec::new());
         }
@@ -144,8 +137,7 @@ impl StoredPages {
         .bind(Self::PAGE)
         .fetch_one(db.pool())
         .await?;
-        let rows: Vec<Stored> =
-            serde_json::from_str(&page).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let rows: Vec<Stored> = json_page(&page)?;
         self.done = (rows.len() as i64) < Self::PAGE;
         if let Some(last) = rows.last() {
             self.after = last.id;

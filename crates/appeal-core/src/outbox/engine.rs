@@ -976,7 +976,7 @@ async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Share
                next_attempt_at = v.column5,
                sent_at = CASE WHEN v.column2 = 'sent' THEN v.column6 ELSE messages.sent_at END
              FROM (VALUES {}) AS v WHERE messages.id = v.column1 AND messages.state = 'sending'",
-            crate::db::placeholders(chunk.len(), 6)
+            crate::db::value_rows(chunk.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {
@@ -991,7 +991,7 @@ async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Share
         q.execute(&mut *tx).await?;
         let sql = format!(
             "INSERT INTO attempts (message_id, profile_id, at, outcome, code, reply, queue_id) VALUES {}",
-            crate::db::placeholders(chunk.len(), 7)
+            crate::db::value_rows(chunk.len(), 7)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in chunk {

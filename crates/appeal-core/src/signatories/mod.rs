@@ -66,6 +66,19 @@ pub struct SignatoryFields {
     pub custom: BTreeMap<String, String>,
 }
 
+impl SignatoryFields {
+    /// First and last name as a letter writes them; empty when neither is known.
+    pub fn full_name(&self) -> String {
+        format!(
+            "{} {}",
+            self.first_name.as_deref().unwrap_or(""),
+            self.last_name.as_deref().unwrap_or("")
+        )
+        .trim()
+        .to_string()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct Signatory {

@@ -72,16 +72,6 @@ fn text(v: &Option<String>) -> Option<Value> {
     v.as_deref().filter(|v| !v.is_empty()).map(Value::from)
 }
 
-fn full_name(s: &SignatoryFields) -> String {
-    format!(
-        "{} {}",
-        s.first_name.as_deref().unwrap_or(""),
-        s.last_name.as_deref().unwrap_or("")
-    )
-    .trim()
-    .to_string()
-}
-
 /// What a template can name on `signatory` (and the editor offers).
 pub(crate) const PERSON_KEYS: [&str; 14] = [
     "first_name",
@@ -110,7 +100,7 @@ impl Object for PersonValue {
         match key {
             "first_name" => text(&s.first_name),
             "last_name" => text(&s.last_name),
-            "full_name" => Some(full_name(s))
+            "full_name" => Some(s.full_name())
                 .filter(|n| !n.is_empty())
                 .map(Value::from),
             "email" => text(&s.email),

@@ -168,3 +168,87 @@ pub(crate) fn read_ahead<P: Pages>(
     });
     rx
 }
+
+/// A connection of its own for the big writes (an import, a merge) and reads (an export),
+/// driven through rusqlite on blocking threads. sqlx runs every statement on a worker thread
+/// and hands each bound value and each row across with allocations of its own; for a million
+/// rows that cost more than SQLite's work. Same database file, same SQLite library, same
+/// settings as the pool.
+///
+/// A write opens with `BEGIN IMMEDIATE`; until [`Bulk::commit`] nothing is visible, and if
+/// the `Bulk` is dropped first (an error, a panic) the connection closes and SQLite rolls the
+/// transaction back.
+pub(crate) struct Bulk {
+    conn: Option<rusqlite::Connection>,
+}
+
+impl Db {
+    /// Opens the bulk connection and starts a write transaction (waiting, like the pool, up
+    /// to ten seconds for another writer to finish).
+    pub(crate) async fn bulk_write(&self) -> Result<Bulk> {
+        self.bulk("BEGIN IMMEDIATE").await
+    }
+
+    /// Opens the bulk connection and starts a read transaction: one snapshot throughout.
+    pub(crate) async fn bulk_read(&self) -> Result<Bulk> {
+        self.bulk("BEGIN").await
+    }
+
+    async fn bulk(&self, begin: &'static str) -> Result<Bulk> {
+        let path = self.path.clone();
+        let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
+            let conn = rusqlite::Connection::open(&path)?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            // As the pool's connections: erasure relies on secure_delete, cascades on
+            // foreign_keys, durability on synchronous = FULL.
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
+                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+            )?;
+            conn.execute_batch(begin)?;
+            Ok(conn)
+        })
+        .await
+        .expect("opening a connection does not panic")?;
+        Ok(Bulk { conn: Some(conn) })
+    }
+}
+
+impl Bulk {
+    /// Runs `f` on the connection on a blocking thread, inside the transaction.
+    pub(crate) async fn run<T, F>(&mut self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = self.conn.take().ok_or_else(|| {
+            Error::InvalidInput(
+                "an earlier step of this operation failed; nothing was stored".into(),
+            )
+        })?;
+        let (conn, out) = tokio::task::spawn_blocking(move || {
+            let out = f(&conn);
+            (conn, out)
+        })
+        .await
+        .map_err(|e| Error::InvalidInput(format!("the database work stopped unexpectedly: {e}")))?;
+        self.conn = Some(conn);
+        out
+    }
+
+    /// Makes the writes durable and visible.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        self.run(|c| Ok(c.execute_batch("COMMIT")?)).await
+    }
+}
+
+/// Column `i` of a bulk row as text, borrowed from SQLite; NULL reads as "".
+pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)?
+        .as_str_or_null()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+                .into()
+        })
+}

@@ -42,6 +42,9 @@ pub enum Error {
     },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the connection that does the big writes and reads (see `db::Bulk`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("cannot update the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -58,7 +61,7 @@ impl Error {
             Error::PasswordNeeded(_) => "password_needed",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Io { .. } => "io",
-            Error::Database(_) | Error::Migrate(_) => "database",
+            Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => "database",
         }
     }
 

@@ -650,4 +650,26 @@ async fn a_mailing_larger_than_a_page_merges_and_exports_every_letter_once_in_or
             &row[4]
         );
     }
+    // A problem on the third page stops a re-merge after two pages were written: all of it
+    // is rolled back, and the letters merged before are all still there.
+    appeal_core::suppression::add(
+        &t.db,
+        "ilse4100@example.org",
+        appeal_core::suppression::SuppressionReason::Unsubscribed,
+        false,
+    )
+    .await
+    .unwrap();
+    let err = mailings::merge(&t.db, first, false, &Silent)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Nothing was merged"), "{err}");
+    let kept = messages::list(&t.db, first, 0, 1).await.unwrap().total;
+    assert_eq!(kept, 4321);
+    let (messages, max_id): (i64, i64) = sqlx::query_as("SELECT COUNT(*), MAX(id) FROM messages")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(messages, 2 * 4321, "nothing of the failed merge is stored");
+    assert_eq!(max_id, 3 * 4321, "the messages are the ones merged before");
 }

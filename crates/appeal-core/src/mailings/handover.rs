@@ -13,6 +13,7 @@ use super::messages::Stored;
 use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
+use crate::templates::render::{is_document, push_html_document};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -236,45 +237,74 @@ pub async fn export(
         }
         HandoverFormat::Pdf => unreachable!("PDF letters return above"),
         HandoverFormat::Csv | HandoverFormat::Mailto => {
-            // Reading (SQLite) and writing (quoting, the document around the HTML) run on
-            // two cores: pages are read ahead while the file is written.
-            let mut rx = crate::db::read_ahead(db.clone(), pages);
+            // Rows are stepped through on the bulk connection and written as they come: no
+            // copy of a letter is made between SQLite's page and the file's buffer, apart
+            // from the HTML document built around the stored body.
+            let mut snapshot = db.bulk_read().await?;
             let path = path.to_path_buf();
-            n = tokio::task::spawn_blocking(move || -> Result<i64> {
-                let mut out = CsvOut::create(&path, false)?;
-                if format == HandoverFormat::Csv {
-                    out.write(&["to", "reply_to", "subject", "text", "html"])?;
-                } else {
-                    out.write(&["to", "subject", "mailto"])?;
-                }
-                let mut n = 0;
-                while let Some(page) = rx.blocking_recv() {
-                    for m in page? {
-                        n += 1;
-                        if format == HandoverFormat::Csv {
-                            let reply = m.reply_to.as_deref().unwrap_or_default();
-                            let html = m.html_document("");
-                            out.write(&[&m.to_header, reply, &m.subject, &m.text, &html])?;
-                        } else {
-                            out.write(&[
-                                &m.to_header,
-                                &m.subject,
-                                &mailto(&m.to_address, &m.subject, &m.text),
-                            ])?;
-                        }
-                    }
-                }
-                out.finish()?;
-                Ok(n)
-            })
-            .await
-            .expect("the CSV writer does not panic")?;
+            n = snapshot
+                .run(move |c| write_csv(c, mailing_id, format, &path))
+                .await?;
         }
     }
     Ok(HandoverReport {
         messages: n,
         path: path.display().to_string(),
     })
+}
+
+/// The outbox of one mailing as CSV (to, reply-to, subject, text, HTML) or as mailto: links.
+fn write_csv(
+    c: &rusqlite::Connection,
+    mailing_id: i64,
+    format: HandoverFormat,
+    path: &Path,
+) -> Result<i64> {
+    // The mailing's ids span a range; walking that range of the table in id order beats
+    // sorting what the (mailing, state) index finds.
+    let (first, last): (Option<i64>, Option<i64>) = c.query_row(
+        "SELECT min(id), max(id) FROM messages WHERE mailing_id = ?",
+        [mailing_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut out = CsvOut::create(path, false)?;
+    if format == HandoverFormat::Csv {
+        out.write(&["to", "reply_to", "subject", "text", "html"])?;
+    } else {
+        out.write(&["to", "subject", "mailto"])?;
+    }
+    let mut rows = c.prepare(
+        "SELECT to_header, reply_to, subject, text, html, language, to_address FROM messages
+         WHERE id BETWEEN ?1 AND ?2 AND +mailing_id = ?3 ORDER BY id",
+    )?;
+    let mut rows = rows.query(rusqlite::params![
+        first.unwrap_or(1),
+        last.unwrap_or(0),
+        mailing_id
+    ])?;
+    let mut n = 0;
+    let mut doc = String::new();
+    while let Some(r) = rows.next()? {
+        n += 1;
+        let [to, reply_to, subject, text, html, language, address] =
+            std::array::from_fn(|i| crate::db::text(r, i));
+        let (to, subject, text) = (to?, subject?, text?);
+        if format == HandoverFormat::Csv {
+            let html = html?;
+            let html = if is_document(html) {
+                html
+            } else {
+                doc.clear();
+                push_html_document(&mut doc, language?, subject, html);
+                &doc
+            };
+            out.write(&[to, reply_to?, subject, text, html])?;
+        } else {
+            out.write(&[to, subject, &mailto(address?, subject, text)])?;
+        }
+    }
+    out.finish()?;
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -34,8 +34,6 @@ pub struct MergeReport {
     pub replaced: i64,
 }
 
-const CHUNK: usize = 500;
-
 /// A Message-ID that is unique and stable for the message's life. The leading time and
 /// sequence make ids of one merge sort in insertion order, so the unique index grows at its
 /// end instead of splitting pages at random; the random part keeps them unguessable.
@@ -77,34 +75,39 @@ pub async fn merge(
         }
         _ => 0,
     };
-    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
+    // The outbox is written through the bulk connection: one transaction, committed at the end.
+    let mut outbox = db.bulk_write().await?;
+    let (replaced, kept) = outbox
+        .run(move |c| {
+            let replaced = c.execute(
+                "DELETE FROM messages WHERE mailing_id = ? AND state IN ('queued', 'cancelled')",
+                [mailing_id],
+            )?;
+            // Recipients whose message already went (or is on its way) keep it: no second letter.
+            let kept = c
+                .prepare("SELECT signatory_id, target_id FROM messages WHERE mailing_id = ?")?
+                .query_map([mailing_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<HashSet<(Option<i64>, Option<i64>)>>>()?;
+            Ok((replaced as i64, kept))
+        })
+        .await?;
     let mut report = MergeReport {
-        replaced: sqlx::query(
-            "DELETE FROM messages WHERE mailing_id = ? AND state IN ('queued', 'cancelled')",
-        )
-        .bind(mailing_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() as i64,
+        replaced,
         ..Default::default()
     };
-    // Recipients whose message already went (or is on its way) keep it: no second letter.
-    let kept: HashSet<(Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT signatory_id, target_id FROM messages WHERE mailing_id = ?")
-            .bind(mailing_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
     let audience = Audience::open(db, &mailing).await?;
-    let created = now();
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let from_address = mailing.from_address.clone();
-    // Three stages at once, each a page ahead of the next: reading the audience (one SQLite
-    // connection), rendering (every core), and writing into the outbox (the transaction's
-    // connection). Whichever stage fails first ends them all, and nothing is committed.
+    let mut writer = Writer {
+        mailing_id,
+        from_address: mailing.from_address.clone(),
+        created: now(),
+        stamp: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        seq: 0,
+    };
+    // Three stages at once, each a page ahead of the next: reading the audience (a pool
+    // connection), rendering (every core), and writing into the outbox (the bulk connection).
+    // Whichever stage fails first ends them all, and nothing is committed.
     let mut rendered = spawn_rendering(
         crate::db::read_ahead(db.clone(), audience),
         mailing,
@@ -112,40 +115,38 @@ pub async fn merge(
         kept,
         exclude_problems,
     );
-    let mut seq = 0u64;
     let mut done = 0i64;
     while let Some(batch) = rendered.recv().await {
         let batch = batch?;
         report.excluded += batch.excluded;
         report.messages += batch.letters.len() as i64;
-        let mut letters = batch.letters.into_iter();
-        loop {
-            let chunk: Vec<Letter> = letters.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            insert(
-                &mut tx,
-                mailing_id,
-                &from_address,
-                &created,
-                chunk,
-                stamp,
-                &mut seq,
-            )
+        writer = outbox
+            .run(move |c| {
+                writer.insert(c, batch.letters)?;
+                Ok(writer)
+            })
             .await?;
-        }
         done += batch.pairs;
         progress.report(MergeProgress {
             done,
             total: total.max(done),
         });
     }
-    sqlx::query("UPDATE mailings SET state = 'merged' WHERE id = ?")
-        .bind(mailing_id)
-        .execute(&mut *tx)
+    outbox
+        .run(move |c| {
+            let updated = c.execute(
+                "UPDATE mailings SET state = 'merged' WHERE id = ?",
+                [mailing_id],
+            )?;
+            if updated == 0 {
+                return Err(Error::NotFound(format!(
+                    "mailing {mailing_id} was deleted while it was being merged; nothing was merged"
+                )));
+            }
+            Ok(())
+        })
         .await?;
-    tx.commit().await?;
+    outbox.commit().await?;
     Ok(report)
 }
 
@@ -210,43 +211,65 @@ fn spawn_rendering(
     rx
 }
 
-async fn insert(
-    conn: &mut sqlx::SqliteConnection,
+/// Writes letters into the outbox, numbering their Message-IDs in order.
+struct Writer {
     mailing_id: i64,
-    from_address: &str,
-    created: &str,
-    letters: Vec<Letter>,
+    from_address: String,
+    created: String,
     stamp: u64,
-    seq: &mut u64,
-) -> Result<()> {
-    let sql = format!(
-        "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
-            subject, text, html, language, message_id, created_at, attachments) VALUES {}",
-        crate::db::value_rows(letters.len(), 14)
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    // The letters' strings are moved into the statement, not copied.
-    for l in letters {
-        *seq += 1;
-        q = q
-            .bind(mailing_id)
-            .bind(l.signatory_id)
-            .bind(l.target_id)
-            .bind(l.from)
-            .bind(l.to)
-            .bind(l.to_address)
-            .bind(l.reply_to)
-            .bind(l.rendered.subject)
-            .bind(l.rendered.text)
-            .bind(l.rendered.html)
-            .bind(l.rendered.language)
-            .bind(message_id(mailing_id, from_address, stamp, *seq))
-            .bind(created)
-            .bind(serde_json::to_string(&l.attachments).expect("paths serialise"));
-    }
-    q.execute(&mut *conn).await?;
-    Ok(())
+    seq: u64,
 }
+
+impl Writer {
+    fn insert(&mut self, c: &rusqlite::Connection, letters: Vec<Letter>) -> Result<()> {
+        let mut letters = letters.into_iter().peekable();
+        while letters.peek().is_some() {
+            let chunk: Vec<Letter> = letters.by_ref().take(ROWS).collect();
+            let mut insert = c.prepare_cached(&format!(
+                "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
+                    subject, text, html, language, message_id, created_at, attachments)
+                 VALUES {}",
+                crate::db::value_rows(chunk.len(), 14)
+            ))?;
+            let mut i = 0;
+            let mut bind = |v: &dyn rusqlite::ToSql| {
+                i += 1;
+                insert.raw_bind_parameter(i, v)
+            };
+            for l in &chunk {
+                self.seq += 1;
+                let attachments = if l.attachments.is_empty() {
+                    "[]".to_string()
+                } else {
+                    serde_json::to_string(&l.attachments).expect("paths serialise")
+                };
+                bind(&self.mailing_id)?;
+                bind(&l.signatory_id)?;
+                bind(&l.target_id)?;
+                bind(&l.from)?;
+                bind(&l.to)?;
+                bind(&l.to_address)?;
+                bind(&l.reply_to)?;
+                bind(&l.rendered.subject)?;
+                bind(&l.rendered.text)?;
+                bind(&l.rendered.html)?;
+                bind(&l.rendered.language)?;
+                bind(&message_id(
+                    self.mailing_id,
+                    &self.from_address,
+                    self.stamp,
+                    self.seq,
+                ))?;
+                bind(&self.created)?;
+                bind(&attachments)?;
+            }
+            insert.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
+const ROWS: usize = 100;
 
 /// Renders a page of letters on every core: rendering is pure CPU work and dominates a merge.
 fn prepare_all(

@@ -404,10 +404,20 @@ fn markdown_to_html(markdown: &str) -> String {
 /// around it is made from the letter's own language and subject whenever it is read, so it is
 /// as frozen as they are.
 pub(crate) fn html_document(language: &str, subject: &str, body: &str) -> String {
+    let mut doc = String::with_capacity(body.len() + 256);
+    push_html_document(&mut doc, language, subject, body);
+    doc
+}
+
+/// [`html_document`] appended to `out`, for a writer that reuses one buffer.
+pub(crate) fn push_html_document(out: &mut String, language: &str, subject: &str, body: &str) {
+    use std::fmt::Write;
     let subject = minijinja::HtmlEscape(subject);
-    format!(
+    write!(
+        out,
         "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{subject}</title>\n</head>\n<body style=\"font-family: Georgia, serif; line-height: 1.5; max-width: 40em;\">\n{body}</body>\n</html>\n"
     )
+    .expect("writing to a String does not fail");
 }
 
 /// Whether stored HTML is a whole document (merged before the outbox kept only bodies)

@@ -240,6 +240,11 @@ impl Bulk {
     pub(crate) async fn commit(mut self) -> Result<()> {
         self.run(|c| Ok(c.execute_batch("COMMIT")?)).await
     }
+
+    /// Undoes the writes (a dry run). Dropping the `Bulk` does the same.
+    pub(crate) async fn rollback(mut self) -> Result<()> {
+        self.run(|c| Ok(c.execute_batch("ROLLBACK")?)).await
+    }
 }
 
 /// Column `i` of a bulk row as text, borrowed from SQLite; NULL reads as "".

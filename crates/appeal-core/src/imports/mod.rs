@@ -254,32 +254,19 @@ async fn execute(
     let suppressed = suppression::all_hashes(db).await?;
     let hasher = Hasher::load(db).await?;
 
-    let mut tx = db.pool().begin_with("BEGIN IMMEDIATE").await?;
-    let import_id = sqlx::query(
-        "INSERT INTO imports (file_name, content_hash, format, encoding, delimiter, mapping, on_existing, petition_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&src.file_name)
-    .bind(&src.content_hash)
-    .bind(src.format.as_str())
-    .bind(src.encoding)
-    .bind(src.delimiter.map(delimiter_name))
-    .bind(serde_json::to_string(&mapping).expect("mapping serialises"))
-    .bind(opts.on_existing.as_str())
-    .bind(opts.petition_id)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?
-    .last_insert_rowid();
-
-    let mut writer = store::Writer::new(
-        &mut tx,
-        import_id,
-        opts.petition_id,
-        opts.on_existing,
-        src.file_name.clone(),
-    )
-    .await?;
+    // Everything is written through the bulk connection, in one transaction.
+    let mut bulk = db.bulk_write().await?;
+    let row = ImportRow {
+        file_name: src.file_name.clone(),
+        content_hash: src.content_hash.clone(),
+        format: src.format.as_str(),
+        encoding: src.encoding,
+        delimiter: src.delimiter.map(delimiter_name),
+        mapping: serde_json::to_string(&mapping).expect("mapping serialises"),
+        on_existing: opts.on_existing,
+        petition_id: opts.petition_id,
+    };
+    let mut writer = bulk.run(move |c| row.insert(c)).await?;
     let mut report = ImportReport {
         dry_run,
         ..Default::default()
@@ -305,12 +292,6 @@ async fn execute(
         report.rows += batch.rows;
         report.suppressed += batch.suppressed;
         report.rejected += batch.rejects.len() as i64;
-        for r in batch.rejects {
-            store_reject(&mut tx, import_id, r.line, &r.reason, &r.values, &mapping).await?;
-            if report.rejects.len() < MAX_REPORTED_REJECTS {
-                report.rejects.push(r);
-            }
-        }
         for d in batch
             .drafts
             .iter()
@@ -318,7 +299,20 @@ async fn execute(
         {
             drafts.push(d.fields.clone());
         }
-        writer.write_batch(&mut tx, batch.drafts).await?;
+        let room = MAX_REPORTED_REJECTS.saturating_sub(report.rejects.len());
+        report
+            .rejects
+            .extend(batch.rejects.iter().take(room).cloned());
+        let mapping = mapping.clone();
+        writer = bulk
+            .run(move |c| {
+                for r in &batch.rejects {
+                    store_reject(c, writer.import_id(), r, &mapping)?;
+                }
+                writer.write_batch(c, batch.drafts)?;
+                Ok(writer)
+            })
+            .await?;
         progress.report(ImportProgress {
             rows: report.rows,
             bytes: batch.position as i64,
@@ -328,22 +322,27 @@ async fn execute(
     report.imported = writer.counts.imported;
     report.updated = writer.counts.updated;
     report.duplicates = writer.counts.duplicates;
-    sqlx::query(
-        "UPDATE imports SET rows = ?, imported = ?, updated = ?, duplicates = ?, suppressed = ?, rejected = ? WHERE id = ?",
-    )
-    .bind(report.rows)
-    .bind(report.imported)
-    .bind(report.updated)
-    .bind(report.duplicates)
-    .bind(report.suppressed)
-    .bind(report.rejected)
-    .bind(import_id)
-    .execute(&mut *tx)
+    let import_id = writer.import_id();
+    let counts = [
+        report.rows,
+        report.imported,
+        report.updated,
+        report.duplicates,
+        report.suppressed,
+        report.rejected,
+    ];
+    bulk.run(move |c| {
+        c.execute(
+            "UPDATE imports SET rows = ?, imported = ?, updated = ?, duplicates = ?, suppressed = ?, rejected = ? WHERE id = ?",
+            rusqlite::params![counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], import_id],
+        )?;
+        Ok(())
+    })
     .await?;
     if dry_run {
-        tx.rollback().await?;
+        bulk.rollback().await?;
     } else {
-        tx.commit().await?;
+        bulk.commit().await?;
         report.import_id = Some(import_id);
     }
     let sample = std::mem::take(&mut *sample.lock().expect("the reader finished"));
@@ -355,28 +354,65 @@ async fn execute(
     })
 }
 
-async fn store_reject(
-    conn: &mut sqlx::SqliteConnection,
+/// The import's own row, written first: the writer numbers what follows from it.
+struct ImportRow {
+    file_name: String,
+    content_hash: String,
+    format: &'static str,
+    encoding: Option<&'static str>,
+    delimiter: Option<String>,
+    mapping: String,
+    on_existing: OnExisting,
+    petition_id: Option<i64>,
+}
+
+impl ImportRow {
+    fn insert(self, c: &rusqlite::Connection) -> Result<store::Writer> {
+        c.execute(
+            "INSERT INTO imports (file_name, content_hash, format, encoding, delimiter, mapping, on_existing, petition_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rusqlite::params![
+                self.file_name,
+                self.content_hash,
+                self.format,
+                self.encoding,
+                self.delimiter,
+                self.mapping,
+                self.on_existing.as_str(),
+                self.petition_id,
+                now()
+            ],
+        )?;
+        store::Writer::new(
+            c,
+            c.last_insert_rowid(),
+            self.petition_id,
+            self.on_existing,
+            self.file_name,
+        )
+    }
+}
+
+fn store_reject(
+    c: &rusqlite::Connection,
     import_id: i64,
-    line: i64,
-    reason: &str,
-    values: &[String],
+    r: &RejectedRow,
     mapping: &[ColumnMapping],
 ) -> Result<()> {
     let email_key = mapping
         .iter()
         .find(|m| m.field == Field::Email)
-        .and_then(|m| values.get(m.index as usize))
+        .and_then(|m| r.values.get(m.index as usize))
         .map(|e| crate::signatories::normalise_email(e))
         .filter(|e| !e.is_empty());
-    sqlx::query("INSERT OR REPLACE INTO import_rejects (import_id, line, reason, email_key, raw) VALUES (?, ?, ?, ?, ?)")
-        .bind(import_id)
-        .bind(line)
-        .bind(reason)
-        .bind(email_key)
-        .bind(serde_json::to_string(values).expect("strings serialise"))
-        .execute(&mut *conn)
-        .await?;
+    c.prepare_cached("INSERT OR REPLACE INTO import_rejects (import_id, line, reason, email_key, raw) VALUES (?, ?, ?, ?, ?)")?
+        .execute(rusqlite::params![
+            import_id,
+            r.line,
+            r.reason,
+            email_key,
+            serde_json::to_string(&r.values).expect("strings serialise")
+        ])?;
     Ok(())
 }
 

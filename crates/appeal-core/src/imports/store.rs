@@ -1,24 +1,27 @@
-//! Writing accepted rows in batches inside the import's transaction.
+//! Writing accepted rows in batches inside the import's transaction, on the bulk connection
+//! (`db::Bulk`): plain SQLite calls on a blocking thread, with statements prepared once.
 //!
-//! New people get ids handed out here (the transaction holds the write lock), so people,
-//! search entries and signatures go in as multi-row INSERTs without a round trip per row.
+//! New people get ids handed out here (the transaction holds the write lock), so people go
+//! in as multi-row INSERTs and their search entries in one statement per batch.
 //! A row whose key is already stored — by an earlier import or earlier in this file — is
 //! merged into that person by the chosen policy; what it overwrites on a person who was
 //! there before is kept in `import_changes`, so the import can be undone.
 
 use std::collections::HashMap;
 
-use sqlx::{Row, SqliteConnection};
+use rusqlite::{Connection, OptionalExtension, ToSql};
 
 use super::OnExisting;
 use super::row::{Draft, merge};
 use crate::db::value_rows;
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
-use crate::signatories::query::{FIELD_COLUMNS, fields_from_row, write_fields};
+use crate::signatories::query::{
+    FIELD_COLUMNS, FIELDS_JSON, SEARCH_DELETE, SEARCH_INSERT, UPDATE_FIELDS, search_text,
+};
 
-/// Rows per INSERT statement: 20 parameters a row stays well under SQLite's 32766.
-const CHUNK: usize = 500;
+/// Rows per INSERT statement: the statement is prepared once for a full chunk and reused.
+const CHUNK: usize = 100;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Counts {
@@ -45,16 +48,15 @@ struct Signing {
 }
 
 impl Writer {
-    pub async fn new(
-        conn: &mut SqliteConnection,
+    pub fn new(
+        conn: &Connection,
         import_id: i64,
         petition_id: Option<i64>,
         policy: OnExisting,
         source: String,
     ) -> Result<Writer> {
-        let max: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM signatories")
-            .fetch_one(&mut *conn)
-            .await?;
+        let max: Option<i64> =
+            conn.query_row("SELECT MAX(id) FROM signatories", [], |r| r.get(0))?;
         let first = max.unwrap_or(0) + 1;
         Ok(Writer {
             import_id,
@@ -68,11 +70,11 @@ impl Writer {
         })
     }
 
-    pub async fn write_batch(
-        &mut self,
-        conn: &mut SqliteConnection,
-        batch: Vec<Draft>,
-    ) -> Result<()> {
+    pub fn import_id(&self) -> i64 {
+        self.import_id
+    }
+
+    pub fn write_batch(&mut self, conn: &Connection, batch: Vec<Draft>) -> Result<()> {
         // Duplicates inside the batch are merged first, in file order.
         let mut uniques: Vec<Draft> = Vec::with_capacity(batch.len());
         let mut by_key: HashMap<String, usize> = HashMap::with_capacity(batch.len());
@@ -91,16 +93,14 @@ impl Writer {
                 }
             }
         }
-        let keys: Vec<&String> = by_key.keys().collect();
-        let existing = self.lookup(conn, &keys).await?;
+        let existing = lookup(conn, by_key.keys())?;
         let mut new_people: Vec<(i64, Draft)> = Vec::new();
         let mut signings: Vec<Signing> = Vec::with_capacity(uniques.len());
         for mut d in uniques {
             let found = d.key.as_ref().and_then(|k| existing.get(k));
             let id = match found {
                 Some((id, old)) => {
-                    self.merge_into(conn, *id, d.key.as_deref(), old, &d.fields)
-                        .await?;
+                    self.merge_into(conn, *id, d.key.as_deref(), old, &d.fields)?;
                     *id
                 }
                 None => {
@@ -129,56 +129,28 @@ impl Writer {
             if chunk.is_empty() {
                 break;
             }
-            self.insert_people(conn, chunk).await?;
+            self.insert_people(conn, chunk)?;
         }
         if let Some((first, last)) = new_ids {
             // New people have consecutive ids; index them in one statement, no values copied.
-            sqlx::query(
+            conn.prepare_cached(
                 "INSERT INTO signatory_search (rowid, name, email, town)
                  SELECT id, coalesce(first_name, '') || ' ' || coalesce(last_name, ''), coalesce(email, ''), coalesce(town, '')
                  FROM signatories WHERE id BETWEEN ? AND ?",
-            )
-            .bind(first)
-            .bind(last)
-            .execute(&mut *conn)
-            .await?;
+            )?
+            .execute([first, last])?;
         }
         if self.petition_id.is_some() {
             for chunk in signings.chunks(CHUNK) {
-                self.insert_signatures(conn, chunk).await?;
+                self.insert_signatures(conn, chunk)?;
             }
         }
         Ok(())
     }
 
-    async fn lookup(
-        &self,
-        conn: &mut SqliteConnection,
-        keys: &[&String],
-    ) -> Result<HashMap<String, (i64, SignatoryFields)>> {
-        let mut found = HashMap::new();
-        for chunk in keys.chunks(CHUNK) {
-            let sql = format!(
-                "SELECT id, dedupe_key, {FIELD_COLUMNS} FROM signatories WHERE dedupe_key IN ({})",
-                vec!["?"; chunk.len()].join(",")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for k in chunk {
-                q = q.bind(k.as_str());
-            }
-            for row in q.fetch_all(&mut *conn).await? {
-                found.insert(
-                    row.try_get("dedupe_key")?,
-                    (row.try_get("id")?, fields_from_row(&row)?),
-                );
-            }
-        }
-        Ok(found)
-    }
-
-    async fn merge_into(
+    fn merge_into(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &Connection,
         id: i64,
         key: Option<&str>,
         old: &SignatoryFields,
@@ -191,86 +163,140 @@ impl Writer {
             return Ok(());
         }
         if was_there_before {
-            sqlx::query("INSERT OR IGNORE INTO import_changes (import_id, signatory_id, previous) VALUES (?, ?, ?)")
-                .bind(self.import_id)
-                .bind(id)
-                .bind(serde_json::to_string(old).expect("fields serialise"))
-                .execute(&mut *conn)
-                .await?;
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO import_changes (import_id, signatory_id, previous) VALUES (?, ?, ?)",
+            )?
+            .execute(rusqlite::params![
+                self.import_id,
+                id,
+                serde_json::to_string(old).expect("fields serialise")
+            ])?;
             self.counts.updated += 1;
         } else {
             self.counts.duplicates += 1;
         }
-        write_fields(conn, id, key, &merged).await?;
+        let f = &merged;
+        conn.prepare_cached(UPDATE_FIELDS)?
+            .execute(rusqlite::params![
+                key,
+                f.first_name,
+                f.last_name,
+                f.email,
+                f.phone,
+                f.street,
+                f.postcode,
+                f.town,
+                f.country,
+                f.language,
+                f.consent,
+                f.consent_at,
+                f.consent_source,
+                f.subscription.as_str(),
+                serde_json::to_string(&f.tags).expect("strings serialise"),
+                serde_json::to_string(&f.custom).expect("strings serialise"),
+                self.now,
+                id,
+            ])?;
+        conn.prepare_cached(SEARCH_DELETE)?.execute([id])?;
+        let (name, email, town) = search_text(f);
+        conn.prepare_cached(SEARCH_INSERT)?
+            .execute(rusqlite::params![id, name, email, town])?;
         Ok(())
     }
 
-    async fn insert_people(
-        &self,
-        conn: &mut SqliteConnection,
-        people: Vec<(i64, Draft)>,
-    ) -> Result<()> {
-        let sql = format!(
+    fn insert_people(&self, conn: &Connection, people: Vec<(i64, Draft)>) -> Result<()> {
+        let mut insert = conn.prepare_cached(&format!(
             "INSERT INTO signatories (id, dedupe_key, {FIELD_COLUMNS}, import_id, created_at, updated_at) VALUES {}",
             value_rows(people.len(), 20)
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (id, d) in people {
-            let f = d.fields;
-            // Values are moved into the statement, not copied.
-            q = q
-                .bind(id)
-                .bind(d.key)
-                .bind(f.first_name)
-                .bind(f.last_name)
-                .bind(f.email)
-                .bind(f.phone)
-                .bind(f.street)
-                .bind(f.postcode)
-                .bind(f.town)
-                .bind(f.country)
-                .bind(f.language)
-                .bind(f.consent)
-                .bind(f.consent_at)
-                .bind(f.consent_source)
-                .bind(f.subscription.as_str())
-                .bind(if f.tags.is_empty() {
-                    "[]".to_string()
-                } else {
-                    serde_json::to_string(&f.tags).expect("strings serialise")
-                })
-                .bind(if f.custom.is_empty() {
-                    "{}".to_string()
-                } else {
-                    serde_json::to_string(&f.custom).expect("strings serialise")
-                })
-                .bind(self.import_id)
-                .bind(self.now.clone())
-                .bind(self.now.clone());
+        ))?;
+        let mut n = 0;
+        let mut bind = |v: &dyn ToSql| {
+            n += 1;
+            insert.raw_bind_parameter(n, v)
+        };
+        for (id, d) in &people {
+            let f = &d.fields;
+            bind(id)?;
+            bind(&d.key)?;
+            bind(&f.first_name)?;
+            bind(&f.last_name)?;
+            bind(&f.email)?;
+            bind(&f.phone)?;
+            bind(&f.street)?;
+            bind(&f.postcode)?;
+            bind(&f.town)?;
+            bind(&f.country)?;
+            bind(&f.language)?;
+            bind(&f.consent)?;
+            bind(&f.consent_at)?;
+            bind(&f.consent_source)?;
+            bind(&f.subscription.as_str())?;
+            bind(&if f.tags.is_empty() {
+                "[]".to_string()
+            } else {
+                serde_json::to_string(&f.tags).expect("strings serialise")
+            })?;
+            bind(&if f.custom.is_empty() {
+                "{}".to_string()
+            } else {
+                serde_json::to_string(&f.custom).expect("strings serialise")
+            })?;
+            bind(&self.import_id)?;
+            bind(&self.now)?;
+            bind(&self.now)?;
         }
-        q.execute(&mut *conn).await?;
+        insert.raw_execute()?;
         Ok(())
     }
 
-    async fn insert_signatures(&self, conn: &mut SqliteConnection, rows: &[Signing]) -> Result<()> {
+    fn insert_signatures(&self, conn: &Connection, rows: &[Signing]) -> Result<()> {
         // Three values a row; what every row shares (the petition, the file, the time) comes
-        // from the import's own row. Binding is most of the cost of a row here.
+        // from the import's own row.
         let values = value_rows(rows.len(), 3);
-        let sql = format!(
+        let mut insert = conn.prepare_cached(&format!(
             "INSERT OR IGNORE INTO signatures (signatory_id, petition_id, signed_at, source, comment, import_id, created_at)
              SELECT v.column1, i.petition_id, v.column2, ?, v.column3, i.id, ?
              FROM (VALUES {values}) AS v JOIN imports i ON i.id = ?"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(self.source.as_str())
-            .bind(self.now.as_str());
+        ))?;
+        let mut n = 0;
+        let mut bind = |v: &dyn ToSql| {
+            n += 1;
+            insert.raw_bind_parameter(n, v)
+        };
+        bind(&self.source)?;
+        bind(&self.now)?;
         for s in rows {
-            q = q
-                .bind(s.signatory_id)
-                .bind(s.signed_at.as_deref())
-                .bind(s.comment.as_deref());
+            bind(&s.signatory_id)?;
+            bind(&s.signed_at)?;
+            bind(&s.comment)?;
         }
-        q.bind(self.import_id).execute(&mut *conn).await?;
+        bind(&self.import_id)?;
+        insert.raw_execute()?;
         Ok(())
     }
+}
+
+/// The people already stored under these keys, with their fields.
+fn lookup<'k>(
+    conn: &Connection,
+    keys: impl Iterator<Item = &'k String>,
+) -> Result<HashMap<String, (i64, SignatoryFields)>> {
+    let mut find = conn.prepare_cached(&format!(
+        "SELECT id, {FIELDS_JSON} FROM signatories WHERE dedupe_key = ?"
+    ))?;
+    let mut found = HashMap::new();
+    for key in keys {
+        let row: Option<(i64, String)> = find
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((id, fields)) = row {
+            let fields = serde_json::from_str(&fields).map_err(|e| {
+                crate::error::Error::InvalidInput(format!(
+                    "signatory {id} has unreadable fields: {e}"
+                ))
+            })?;
+            found.insert(key.clone(), (id, fields));
+        }
+    }
+    Ok(found)
 }

@@ -178,46 +178,53 @@ pub async fn update(db: &Db, id: i64, fields: &SignatoryFields) -> Result<Signat
 }
 
 /// Writes all fields of an existing person and re-indexes them; returns rows changed.
+/// A person's fields replaced: the key, the fifteen fields in [`FIELD_COLUMNS`] order, the
+/// time, then the id.
+pub(crate) const UPDATE_FIELDS: &str =
+    "UPDATE signatories SET dedupe_key = ?, first_name = ?, last_name = ?, email = ?, phone = ?,
+        street = ?, postcode = ?, town = ?, country = ?, language = ?, consent = ?, consent_at = ?,
+        consent_source = ?, subscription = ?, tags = ?, custom = ?, updated_at = ?
+     WHERE id = ?";
+/// A person's search entry, removed and made again ([`search_text`]) when their fields change.
+pub(crate) const SEARCH_DELETE: &str = "DELETE FROM signatory_search WHERE rowid = ?";
+pub(crate) const SEARCH_INSERT: &str =
+    "INSERT INTO signatory_search (rowid, name, email, town) VALUES (?, ?, ?, ?)";
+
 pub(crate) async fn write_fields(
     conn: &mut SqliteConnection,
     id: i64,
     key: Option<&str>,
     f: &SignatoryFields,
 ) -> Result<u64> {
-    let done = sqlx::query(
-        "UPDATE signatories SET dedupe_key = ?, first_name = ?, last_name = ?, email = ?, phone = ?,
-            street = ?, postcode = ?, town = ?, country = ?, language = ?, consent = ?, consent_at = ?,
-            consent_source = ?, subscription = ?, tags = ?, custom = ?, updated_at = ?
-         WHERE id = ?",
-    )
-    .bind(key)
-    .bind(&f.first_name)
-    .bind(&f.last_name)
-    .bind(&f.email)
-    .bind(&f.phone)
-    .bind(&f.street)
-    .bind(&f.postcode)
-    .bind(&f.town)
-    .bind(&f.country)
-    .bind(&f.language)
-    .bind(f.consent)
-    .bind(&f.consent_at)
-    .bind(&f.consent_source)
-    .bind(f.subscription.as_str())
-    .bind(serde_json::to_string(&f.tags).expect("strings serialise"))
-    .bind(serde_json::to_string(&f.custom).expect("strings serialise"))
-    .bind(now())
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
+    let done = sqlx::query(UPDATE_FIELDS)
+        .bind(key)
+        .bind(&f.first_name)
+        .bind(&f.last_name)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(&f.street)
+        .bind(&f.postcode)
+        .bind(&f.town)
+        .bind(&f.country)
+        .bind(&f.language)
+        .bind(f.consent)
+        .bind(&f.consent_at)
+        .bind(&f.consent_source)
+        .bind(f.subscription.as_str())
+        .bind(serde_json::to_string(&f.tags).expect("strings serialise"))
+        .bind(serde_json::to_string(&f.custom).expect("strings serialise"))
+        .bind(now())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if done > 0 {
-        sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+        sqlx::query(SEARCH_DELETE)
             .bind(id)
             .execute(&mut *conn)
             .await?;
         let (name, email, town) = search_text(f);
-        sqlx::query("INSERT INTO signatory_search (rowid, name, email, town) VALUES (?, ?, ?, ?)")
+        sqlx::query(SEARCH_INSERT)
             .bind(id)
             .bind(name)
             .bind(email)

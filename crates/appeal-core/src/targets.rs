@@ -49,7 +49,9 @@ pub struct TargetImportReport {
     pub rejects: Vec<RejectedRow>,
 }
 
-const COLUMNS: [&str; 8] = [
+/// A target's fields by name: the columns of a targets file, and what a template can name on
+/// `target`.
+pub(crate) const FIELDS: [&str; 8] = [
     "name",
     "title",
     "organisation",
@@ -335,7 +337,7 @@ pub async fn import(db: &Db, campaign_id: i64, path: &Path) -> Result<TargetImpo
 pub async fn export(db: &Db, campaign_id: i64, path: &Path) -> Result<i64> {
     let targets = list(db, campaign_id).await?;
     let mut out = CsvOut::create(path, false)?;
-    out.write(&COLUMNS)?;
+    out.write(&FIELDS)?;
     for t in &targets {
         let f = &t.fields;
         let cell = |v: &Option<String>| v.clone().unwrap_or_default();

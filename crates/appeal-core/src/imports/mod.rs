@@ -287,6 +287,11 @@ async fn execute(
     };
     let sample = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut batches = spawn_reader(src, mapping.clone(), suppressed, hasher, sample.clone());
+    // Rejected rows keep their normalised address, so erasure can find them.
+    let email_column = mapping
+        .iter()
+        .find(|m| m.field == Field::Email)
+        .map(|m| m.index as usize);
     while let Some(batch) = batches.recv().await {
         let batch = batch?;
         report.rows += batch.rows;
@@ -303,11 +308,10 @@ async fn execute(
         report
             .rejects
             .extend(batch.rejects.iter().take(room).cloned());
-        let mapping = mapping.clone();
         writer = bulk
             .run(move |c| {
                 for r in &batch.rejects {
-                    store_reject(c, writer.import_id(), r, &mapping)?;
+                    store_reject(c, writer.import_id(), r, email_column)?;
                 }
                 writer.write_batch(c, batch.drafts)?;
                 Ok(writer)
@@ -323,22 +327,23 @@ async fn execute(
     report.updated = writer.counts.updated;
     report.duplicates = writer.counts.duplicates;
     let import_id = writer.import_id();
-    let counts = [
-        report.rows,
-        report.imported,
-        report.updated,
-        report.duplicates,
-        report.suppressed,
-        report.rejected,
-    ];
-    bulk.run(move |c| {
-        c.execute(
-            "UPDATE imports SET rows = ?, imported = ?, updated = ?, duplicates = ?, suppressed = ?, rejected = ? WHERE id = ?",
-            rusqlite::params![counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], import_id],
-        )?;
-        Ok(())
-    })
-    .await?;
+    report = bulk
+        .run(move |c| {
+            c.execute(
+                "UPDATE imports SET rows = ?, imported = ?, updated = ?, duplicates = ?, suppressed = ?, rejected = ? WHERE id = ?",
+                rusqlite::params![
+                    report.rows,
+                    report.imported,
+                    report.updated,
+                    report.duplicates,
+                    report.suppressed,
+                    report.rejected,
+                    import_id
+                ],
+            )?;
+            Ok(report)
+        })
+        .await?;
     if dry_run {
         bulk.rollback().await?;
     } else {
@@ -397,12 +402,10 @@ fn store_reject(
     c: &rusqlite::Connection,
     import_id: i64,
     r: &RejectedRow,
-    mapping: &[ColumnMapping],
+    email_column: Option<usize>,
 ) -> Result<()> {
-    let email_key = mapping
-        .iter()
-        .find(|m| m.field == Field::Email)
-        .and_then(|m| r.values.get(m.index as usize))
+    let email_key = email_column
+        .and_then(|i| r.values.get(i))
         .map(|e| crate::signatories::normalise_email(e))
         .filter(|e| !e.is_empty());
     c.prepare_cached("INSERT OR REPLACE INTO import_rejects (import_id, line, reason, email_key, raw) VALUES (?, ?, ?, ?, ?)")?

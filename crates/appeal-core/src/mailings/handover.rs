@@ -277,6 +277,7 @@ fn write_csv(
         "SELECT to_header, reply_to, subject, text, html, language, to_address FROM messages
          WHERE id BETWEEN ?1 AND ?2 AND +mailing_id = ?3 ORDER BY id",
     )?;
+    // A mailing with no messages has no range: 1..0 selects nothing.
     let mut rows = rows.query(rusqlite::params![
         first.unwrap_or(1),
         last.unwrap_or(0),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::TemplateDraft;
-use super::render::{PERSON_KEYS, TARGET_KEYS, environment};
+use super::render::{PERSON_KEYS, environment};
 use crate::db::Db;
 use crate::error::Result;
 
@@ -62,7 +62,7 @@ pub async fn fields(db: &Db, _campaign_id: i64) -> Result<Vec<String>> {
             format!("signatory.custom[\"{}\"]", k.replace('"', "\\\""))
         }
     }));
-    out.extend(TARGET_KEYS.iter().map(|f| format!("target.{f}")));
+    out.extend(crate::targets::FIELDS.iter().map(|f| format!("target.{f}")));
     out.extend(["campaign.name", "sender.name", "sender.address", "today"].map(String::from));
     Ok(out)
 }

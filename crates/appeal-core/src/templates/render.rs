@@ -154,18 +154,6 @@ impl Object for CustomValue {
 #[derive(Debug)]
 struct TargetValue(TargetFields);
 
-/// What a template can name on `target`.
-pub(crate) const TARGET_KEYS: [&str; 8] = [
-    "name",
-    "title",
-    "organisation",
-    "email",
-    "address",
-    "country",
-    "language",
-    "form_of_address",
-];
-
 impl Object for TargetValue {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         self.get_value_by_str(key.as_str()?)
@@ -187,7 +175,7 @@ impl Object for TargetValue {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let present: Vec<Value> = TARGET_KEYS
+        let present: Vec<Value> = crate::targets::FIELDS
             .iter()
             .filter(|k| self.get_value_by_str(k).is_some())
             .map(|k| Value::from(*k))

@@ -104,6 +104,11 @@ async fn main() {
     let report = imports::run(&db, &csv, &opts, &Silent).await.unwrap();
     let took = start.elapsed();
     assert_eq!(report.rows as usize, rows);
+    // The import is committed; its write-ahead log is copied into the file in the background.
+    // Searches are timed after that, on their own.
+    let t = Instant::now();
+    db.settle().await;
+    let checkpoint = t.elapsed();
 
     let queries = [
         "anna",
@@ -136,9 +141,13 @@ async fn main() {
         limit: 200,
         ..Default::default()
     };
-    let t = Instant::now();
-    signatories::list(&db, &deep).await.unwrap();
-    let deep_page = t.elapsed();
+    // The first read is cold (SQLite's page cache emptied by the import); later ones are not.
+    let mut deep_page = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        signatories::list(&db, &deep).await.unwrap();
+        deep_page.push(t.elapsed());
+    }
 
     println!(
         "import benchmark: {rows} rows, {:.1} MB CSV",
@@ -148,10 +157,17 @@ async fn main() {
         "  imported {} / updated {} / duplicates {} / rejected {}",
         report.imported, report.updated, report.duplicates, report.rejected
     );
-    println!("  import time      {:>8.2} s", took.as_secs_f64());
+    println!(
+        "  import time      {:>8.2} s (until committed: durable and readable)",
+        took.as_secs_f64()
+    );
     println!(
         "  throughput       {:>8.0} rows/s",
         rows as f64 / took.as_secs_f64()
+    );
+    println!(
+        "  checkpoint       {:>8.2} s more, in the background (log copied into the database file)",
+        checkpoint.as_secs_f64()
     );
     println!(
         "  peak memory      {:>8.1} MB (VmHWM of the whole process)",
@@ -165,8 +181,9 @@ async fn main() {
         );
     }
     println!(
-        "  page at offset 90%               {:>6.1} ms",
-        deep_page.as_secs_f64() * 1e3
+        "  page at offset 90%               {:>6.1} ms the first time, {:.1} ms best of the next 4",
+        deep_page[0].as_secs_f64() * 1e3,
+        deep_page[1..].iter().min().unwrap().as_secs_f64() * 1e3
     );
     db.close().await;
 }

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -22,7 +23,11 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 pub struct Db {
     pool: SqlitePool,
     path: PathBuf,
+    /// Checkpoints left running after big writes (see [`Bulk::commit`]); `close` waits for them.
+    checkpoints: Checkpoints,
 }
+
+type Checkpoints = Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -73,7 +78,11 @@ impl Db {
                 }
                 other => Error::Database(other),
             })?;
-        let db = Db { pool, path };
+        let db = Db {
+            pool,
+            path,
+            checkpoints: Checkpoints::default(),
+        };
         db.refuse_newer_schema().await?;
         MIGRATOR.run(&db.pool).await?;
         crate::suppression::ensure_salt(&db).await?;
@@ -99,8 +108,25 @@ impl Db {
         })
     }
 
+    /// Waits for work a big write left running in the background, then closes every connection.
     pub async fn close(self) {
+        self.settle().await;
         self.pool.close().await;
+    }
+
+    /// Waits until the write-ahead log of every big write so far has been copied into the
+    /// database file (see [`Bulk::commit`]). Their data was durable and visible before this.
+    pub async fn settle(&self) {
+        let running = std::mem::take(&mut *self.checkpoints.lock().expect("not poisoned"));
+        if running.is_empty() {
+            return;
+        }
+        let _ = tokio::task::spawn_blocking(move || {
+            for checkpoint in running {
+                let _ = checkpoint.join();
+            }
+        })
+        .await;
     }
 
     async fn applied_version(&self) -> Result<Option<i64>> {
@@ -180,37 +206,45 @@ pub(crate) fn read_ahead<P: Pages>(
 /// transaction back.
 pub(crate) struct Bulk {
     conn: Option<rusqlite::Connection>,
+    checkpoints: Checkpoints,
 }
 
 impl Db {
     /// Opens the bulk connection and starts a write transaction (waiting, like the pool, up
     /// to ten seconds for another writer to finish).
     pub(crate) async fn bulk_write(&self) -> Result<Bulk> {
-        self.bulk("BEGIN IMMEDIATE").await
+        self.bulk("BEGIN IMMEDIATE", 32768).await
     }
 
     /// Opens the bulk connection and starts a read transaction: one snapshot throughout.
+    /// Its page cache is small: the bulk reads walk tables in order and seldom come back.
     pub(crate) async fn bulk_read(&self) -> Result<Bulk> {
-        self.bulk("BEGIN").await
+        self.bulk("BEGIN", 8192).await
     }
 
-    async fn bulk(&self, begin: &'static str) -> Result<Bulk> {
+    /// `cache_kib`: the page cache's ceiling.
+    async fn bulk(&self, begin: &'static str, cache_kib: u32) -> Result<Bulk> {
         let path = self.path.clone();
         let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
             let conn = rusqlite::Connection::open(&path)?;
             conn.busy_timeout(Duration::from_secs(10))?;
             // As the pool's connections: erasure relies on secure_delete, cascades on
-            // foreign_keys, durability on synchronous = FULL.
+            // foreign_keys, durability on synchronous = FULL. The checkpoint after a commit is
+            // `Bulk::commit`'s, in the background, rather than the committing thread's.
             conn.execute_batch(
                 "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
-                 PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;",
+                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
             )?;
+            conn.execute_batch(&format!("PRAGMA cache_size = -{cache_kib}"))?;
             conn.execute_batch(begin)?;
             Ok(conn)
         })
         .await
         .expect("opening a connection does not panic")?;
-        Ok(Bulk { conn: Some(conn) })
+        Ok(Bulk {
+            conn: Some(conn),
+            checkpoints: self.checkpoints.clone(),
+        })
     }
 }
 
@@ -236,9 +270,38 @@ impl Bulk {
         out
     }
 
-    /// Makes the writes durable and visible.
+    /// Makes the writes durable and visible: when this returns they are synced to the
+    /// write-ahead log and every connection reads them.
+    ///
+    /// Copying that log into the database file (the checkpoint: for a million letters, some
+    /// 600 MB read and written again and synced, seconds of work) is then left to a thread of
+    /// its own, so the person who merged or imported can go on. Readers see the same data
+    /// before and after it; [`Db::close`] waits for it; if the process ends first, the log
+    /// stays valid on disk and SQLite copies it in later.
     pub(crate) async fn commit(mut self) -> Result<()> {
-        self.run(|c| Ok(c.execute_batch("COMMIT")?)).await
+        self.run(|c| Ok(c.execute_batch("COMMIT")?)).await?;
+        let conn = self.conn.take().expect("run gives the connection back");
+        let checkpoint = std::thread::Builder::new()
+            .name("appeal-checkpoint".into())
+            .spawn(move || {
+                let done =
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(0));
+                if let Err(e) = done {
+                    tracing::warn!("checkpoint after a bulk write: {e}");
+                }
+            });
+        // Without a thread of its own the checkpoint is left to the pool's next write.
+        let checkpoint = match checkpoint {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!("no thread for the checkpoint after a bulk write: {e}");
+                return Ok(());
+            }
+        };
+        let mut running = self.checkpoints.lock().expect("not poisoned");
+        running.retain(|c| !c.is_finished());
+        running.push(checkpoint);
+        Ok(())
     }
 
     /// Undoes the writes (a dry run). Dropping the `Bulk` does the same.
@@ -248,12 +311,11 @@ impl Bulk {
 }
 
 /// Column `i` of a bulk row as text, borrowed from SQLite; NULL reads as "".
-pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(i)?
         .as_str_or_null()
         .map(Option::unwrap_or_default)
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-                .into()
         })
 }

@@ -10,9 +10,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{AudienceKind, Mailing};
-use crate::db::{Db, Pages, json_page};
+use crate::db::{Bulk, Db, Pages};
 use crate::error::Result;
-use crate::signatories::query::{FIELD_COLUMNS, FIELDS_JSON};
+use crate::signatories::query::{FIELD_COLUMNS, fields_from_bulk_row};
 use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
 use crate::suppression::Hasher;
 use crate::targets::{self, Target};
@@ -84,9 +84,11 @@ impl Pair {
 }
 
 /// Walks the audience in pages of people (and, for letters to targets, every target each).
+/// People are read on a bulk connection of their own, inside one snapshot: a merge of a
+/// million letters reads them straight from SQLite's memory, with no thread hop a row.
 pub(crate) struct Audience {
     kind: AudienceKind,
-    sql: String,
+    reader: Option<Bulk>,
     mailing: Mailing,
     targets: Vec<Target>,
     after: i64,
@@ -95,32 +97,37 @@ pub(crate) struct Audience {
 
 const PAGE: i64 = 2000;
 
+/// The next page of people after `?1`, filtered as the mailing says.
+/// Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list again
+/// for every page, which made merging a million letters quadratic.
+static PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
+           AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
+                                      WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
+           AND (?3 = 0 OR consent = 1)
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
+           AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
+           AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
+           AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
+                       WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)
+         ORDER BY id LIMIT ?7"
+    )
+});
+
 impl Audience {
     pub async fn open(db: &Db, mailing: &Mailing) -> Result<Audience> {
         let targets = match mailing.audience {
             AudienceKind::Signatories => Vec::new(),
             _ => targets::list(db, mailing.campaign_id).await?,
         };
-        let sql = format!(
-            // A page comes back as one JSON array: sqlx hands rows over one at a time between
-            // threads, which cost three times what SQLite spent finding them.
-            // Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list
-            // again for every page, which made merging a million letters quadratic.
-            "SELECT json_group_array(json_array(id, {FIELDS_JSON}) ORDER BY id) FROM (
-             SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
-               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
-                                          WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
-               AND (?3 = 0 OR consent = 1)
-               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
-               AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
-               AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
-               AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
-                           WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)
-             ORDER BY id LIMIT ?7)"
-        );
+        let reader = match mailing.audience {
+            AudienceKind::Targets => None,
+            _ => Some(db.bulk_read().await?),
+        };
         Ok(Audience {
             kind: mailing.audience,
-            sql,
+            reader,
             mailing: mailing.clone(),
             targets,
             after: 0,
@@ -133,7 +140,7 @@ impl Pages for Audience {
     type Item = Pair;
 
     /// The next pairs, or an empty list at the end.
-    async fn next_page(&mut self, db: &Db) -> Result<Vec<Pair>> {
+    async fn next_page(&mut self, _db: &Db) -> Result<Vec<Pair>> {
         if self.done {
             return Ok(Vec::new());
         }
@@ -148,19 +155,32 @@ impl Pages for Audience {
                 })
                 .collect());
         }
-        let f = &self.mailing.filter;
-        let page: String = sqlx::query_scalar(sqlx::AssertSqlSafe(self.sql.clone()))
-            .bind(self.after)
-            .bind(f.petition_id)
-            .bind(f.consent_only)
-            .bind(f.tag.as_deref())
-            .bind(f.country.as_deref())
-            .bind(f.language.as_deref())
-            .bind(PAGE)
-            .bind(self.mailing.campaign_id)
-            .fetch_one(db.pool())
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let f = self.mailing.filter.clone();
+        let (after, campaign_id) = (self.after, self.mailing.campaign_id);
+        let rows: Vec<(i64, SignatoryFields)> = reader
+            .run(move |c| {
+                let mut people = c.prepare_cached(&PEOPLE)?;
+                let rows = people
+                    .query_map(
+                        rusqlite::params![
+                            after,
+                            f.petition_id,
+                            f.consent_only,
+                            f.tag,
+                            f.country,
+                            f.language,
+                            PAGE,
+                            campaign_id
+                        ],
+                        |r| Ok((r.get(0)?, fields_from_bulk_row(r, 1)?)),
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
             .await?;
-        let rows: Vec<(i64, SignatoryFields)> = json_page(&page)?;
         if (rows.len() as i64) < PAGE {
             self.done = true;
         }

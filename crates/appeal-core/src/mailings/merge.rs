@@ -34,19 +34,40 @@ pub struct MergeReport {
     pub replaced: i64,
 }
 
-/// A Message-ID that is unique and stable for the message's life. The leading time and
-/// sequence make ids of one merge sort in insertion order, so the unique index grows at its
-/// end instead of splitting pages at random; the random part keeps them unguessable.
-fn message_id(mailing_id: i64, from_address: &str, stamp: u64, seq: u64) -> String {
-    let mut r = [0u8; 6];
-    rand::rng().fill_bytes(&mut r);
-    let domain = from_address
-        .rsplit_once('@')
-        .map_or("appeal-desk.invalid", |(_, d)| d);
-    format!(
-        "<appeal.{mailing_id}.{stamp:x}.{seq:08x}.{}@{domain}>",
-        hex::encode(r)
-    )
+/// Message-IDs for one merge: unique and stable for each message's life. The leading time
+/// and sequence make ids of one merge sort in insertion order, so the unique index grows at
+/// its end instead of splitting pages at random; the random part keeps them unguessable.
+struct MessageIds {
+    mailing_id: i64,
+    domain: String,
+    stamp: u64,
+}
+
+impl MessageIds {
+    fn new(mailing_id: i64, from_address: &str) -> MessageIds {
+        MessageIds {
+            mailing_id,
+            domain: from_address
+                .rsplit_once('@')
+                .map_or("appeal-desk.invalid", |(_, d)| d)
+                .to_string(),
+            stamp: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        }
+    }
+
+    fn get(&self, seq: u64) -> String {
+        let mut r = [0u8; 6];
+        rand::rng().fill_bytes(&mut r);
+        format!(
+            "<appeal.{}.{:x}.{seq:08x}.{}@{}>",
+            self.mailing_id,
+            self.stamp,
+            hex::encode(r),
+            self.domain
+        )
+    }
 }
 
 /// Merges the mailing. With problems in the audience it refuses, naming the first, unless
@@ -96,15 +117,7 @@ pub async fn merge(
         ..Default::default()
     };
     let audience = Audience::open(db, &mailing).await?;
-    let mut writer = Writer {
-        mailing_id,
-        from_address: mailing.from_address.clone(),
-        created: now(),
-        stamp: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        seq: 0,
-    };
+    let created = std::sync::Arc::new(now());
     // Three stages at once, each a page ahead of the next: reading the audience (a pool
     // connection), rendering (every core), and writing into the outbox (the bulk connection).
     // Whichever stage fails first ends them all, and nothing is committed.
@@ -120,11 +133,9 @@ pub async fn merge(
         let batch = batch?;
         report.excluded += batch.excluded;
         report.messages += batch.letters.len() as i64;
-        writer = outbox
-            .run(move |c| {
-                writer.insert(c, batch.letters)?;
-                Ok(writer)
-            })
+        let created = created.clone();
+        outbox
+            .run(move |c| insert(c, mailing_id, &created, batch.letters))
             .await?;
         done += batch.pairs;
         progress.report(MergeProgress {
@@ -150,9 +161,17 @@ pub async fn merge(
     Ok(report)
 }
 
+/// A letter with what the outbox stores beside it, made on the rendering threads.
+struct Ready {
+    letter: Letter,
+    message_id: String,
+    /// The attachments as JSON.
+    attachments: String,
+}
+
 /// A page's letters, ready to be written.
 struct Batch {
-    letters: Vec<Letter>,
+    letters: Vec<Ready>,
     excluded: i64,
     /// Recipients of the page, for progress.
     pairs: i64,
@@ -167,6 +186,8 @@ fn spawn_rendering(
     exclude_problems: bool,
 ) -> mpsc::Receiver<Result<Batch>> {
     let (tx, rx) = mpsc::channel(2);
+    let ids = MessageIds::new(mailing.id, &mailing.from_address);
+    let mut seq = 0;
     tokio::task::spawn_blocking(move || {
         while let Some(page) = pages.blocking_recv() {
             let page = match page {
@@ -190,7 +211,9 @@ fn spawn_rendering(
                 excluded: 0,
                 pairs: page.len() as i64,
             };
-            for (pair, prepared) in todo.iter().zip(prepare_all(&todo, &mailing, &shared)) {
+            let prepared = prepare_all(&todo, &mailing, &shared, &ids, seq);
+            seq += todo.len() as u64;
+            for (pair, prepared) in todo.iter().zip(prepared) {
                 match prepared {
                     Ok(l) => batch.letters.push(l),
                     Err(_) if exclude_problems => batch.excluded += 1,
@@ -211,72 +234,62 @@ fn spawn_rendering(
     rx
 }
 
-/// Writes letters into the outbox, numbering their Message-IDs in order.
-struct Writer {
+/// Writes letters into the outbox, `ROWS` to a statement.
+fn insert(
+    c: &rusqlite::Connection,
     mailing_id: i64,
-    from_address: String,
-    created: String,
-    stamp: u64,
-    seq: u64,
-}
-
-impl Writer {
-    fn insert(&mut self, c: &rusqlite::Connection, letters: Vec<Letter>) -> Result<()> {
-        let mut letters = letters.into_iter().peekable();
-        while letters.peek().is_some() {
-            let chunk: Vec<Letter> = letters.by_ref().take(ROWS).collect();
-            let mut insert = c.prepare_cached(&format!(
-                "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
-                    subject, text, html, language, message_id, created_at, attachments)
-                 VALUES {}",
-                crate::db::value_rows(chunk.len(), 14)
-            ))?;
-            let mut i = 0;
-            let mut bind = |v: &dyn rusqlite::ToSql| {
-                i += 1;
-                insert.raw_bind_parameter(i, v)
-            };
-            for l in &chunk {
-                self.seq += 1;
-                let attachments = if l.attachments.is_empty() {
-                    "[]".to_string()
-                } else {
-                    serde_json::to_string(&l.attachments).expect("paths serialise")
-                };
-                bind(&self.mailing_id)?;
-                bind(&l.signatory_id)?;
-                bind(&l.target_id)?;
-                bind(&l.from)?;
-                bind(&l.to)?;
-                bind(&l.to_address)?;
-                bind(&l.reply_to)?;
-                bind(&l.rendered.subject)?;
-                bind(&l.rendered.text)?;
-                bind(&l.rendered.html)?;
-                bind(&l.rendered.language)?;
-                bind(&message_id(
-                    self.mailing_id,
-                    &self.from_address,
-                    self.stamp,
-                    self.seq,
-                ))?;
-                bind(&self.created)?;
-                bind(&attachments)?;
-            }
-            insert.raw_execute()?;
+    created: &str,
+    letters: Vec<Ready>,
+) -> Result<()> {
+    for chunk in letters.chunks(ROWS) {
+        let mut insert = c.prepare_cached(&format!(
+            "INSERT INTO messages (mailing_id, signatory_id, target_id, from_header, to_header, to_address, reply_to,
+                subject, text, html, language, message_id, created_at, attachments)
+             VALUES {}",
+            crate::db::value_rows(chunk.len(), 14)
+        ))?;
+        let mut i = 0;
+        let mut bind = |v: &dyn rusqlite::ToSql| {
+            i += 1;
+            insert.raw_bind_parameter(i, v)
+        };
+        for Ready {
+            letter: l,
+            message_id,
+            attachments,
+        } in chunk
+        {
+            bind(&mailing_id)?;
+            bind(&l.signatory_id)?;
+            bind(&l.target_id)?;
+            bind(&l.from)?;
+            bind(&l.to)?;
+            bind(&l.to_address)?;
+            bind(&l.reply_to)?;
+            bind(&l.rendered.subject)?;
+            bind(&l.rendered.text)?;
+            bind(&l.rendered.html)?;
+            bind(&l.rendered.language)?;
+            bind(message_id)?;
+            bind(&created)?;
+            bind(attachments)?;
         }
-        Ok(())
+        insert.raw_execute()?;
     }
+    Ok(())
 }
 
 const ROWS: usize = 100;
 
 /// Renders a page of letters on every core: rendering is pure CPU work and dominates a merge.
+/// The letter for `pairs[i]` gets sequence number `first_seq + i` in its Message-ID.
 fn prepare_all(
     pairs: &[&Pair],
     mailing: &Mailing,
     shared: &Shared,
-) -> Vec<std::result::Result<Letter, String>> {
+    ids: &MessageIds,
+    first_seq: u64,
+) -> Vec<std::result::Result<Ready, String>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
@@ -284,11 +297,25 @@ fn prepare_all(
     std::thread::scope(|s| {
         let handles: Vec<_> = pairs
             .chunks(size)
-            .map(|chunk| {
+            .enumerate()
+            .map(|(n, chunk)| {
+                let first = first_seq + (n * size) as u64;
                 s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|p| prepare(p, mailing, shared))
+                    (first..)
+                        .zip(chunk)
+                        .map(|(seq, p)| {
+                            let letter = prepare(p, mailing, shared)?;
+                            let attachments = if letter.attachments.is_empty() {
+                                "[]".to_string()
+                            } else {
+                                serde_json::to_string(&letter.attachments).expect("paths serialise")
+                            };
+                            Ok(Ready {
+                                letter,
+                                message_id: ids.get(seq + 1),
+                                attachments,
+                            })
+                        })
                         .collect::<Vec<_>>()
                 })
             })

@@ -96,6 +96,8 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
     sqlx::query("INSERT INTO signatory_search (signatory_search) VALUES ('optimize')")
         .execute(db.pool())
         .await?;
+    // A checkpoint left running by a big write would make this one give way: wait for it.
+    db.settle().await;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .execute(db.pool())
         .await?;

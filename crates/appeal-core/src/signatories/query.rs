@@ -44,6 +44,34 @@ pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
     })
 }
 
+/// A person's fields from a bulk-connection row whose columns, from `first`, are
+/// [`FIELD_COLUMNS`] in order.
+pub(crate) fn fields_from_bulk_row(
+    row: &rusqlite::Row<'_>,
+    first: usize,
+) -> rusqlite::Result<SignatoryFields> {
+    let text = |i: usize| row.get::<_, Option<String>>(first + i);
+    let tags = crate::db::text(row, first + 13)?;
+    let custom = crate::db::text(row, first + 14)?;
+    Ok(SignatoryFields {
+        first_name: text(0)?,
+        last_name: text(1)?,
+        email: text(2)?,
+        phone: text(3)?,
+        street: text(4)?,
+        postcode: text(5)?,
+        town: text(6)?,
+        country: text(7)?,
+        language: text(8)?,
+        consent: row.get(first + 9)?,
+        consent_at: text(10)?,
+        consent_source: text(11)?,
+        subscription: Subscription::parse(crate::db::text(row, first + 12)?),
+        tags: serde_json::from_str(tags).unwrap_or_default(),
+        custom: serde_json::from_str(custom).unwrap_or_default(),
+    })
+}
+
 /// The words of a search box turned into an FTS5 query: every word must start a word of the
 /// name, address or town. Quotes keep FTS syntax in the input from meaning anything.
 fn match_expression(search: &str) -> Option<String> {

@@ -310,6 +310,17 @@ impl Bulk {
     }
 }
 
+/// Column `i` of a bulk row as the bytes of its text, borrowed from SQLite, not checked
+/// again as UTF-8 (only text Appeal Desk wrote goes there); NULL reads as empty.
+pub(crate) fn bytes<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r [u8]> {
+    row.get_ref(i)?
+        .as_bytes_or_null()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
 /// Column `i` of a bulk row as text, borrowed from SQLite; NULL reads as "".
 pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(i)?

@@ -88,17 +88,25 @@ pub async fn columns(db: &Db) -> Result<Vec<String>> {
 /// A cell as it is safe to open in a spreadsheet: text that would start a formula gets a
 /// leading apostrophe (OWASP's advice for CSV injection).
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
+    if starts_formula(cell.as_bytes()) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
     }
+}
+
+fn starts_formula(cell: &[u8]) -> bool {
+    matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 /// A CSV file being written: RFC 4180 quoting, neutralised cells, optional BOM. The file is
 /// written next to its destination and moved into place at the end, so a failed export never
-/// leaves half a file under the chosen name.
+/// leaves half a file under the chosen name; dropped unfinished, the partial file is removed.
 pub struct CsvOut {
-    writer: csv::Writer<BufWriter<File>>,
+    writer: Option<csv::Writer<BufWriter<File>>>,
     tmp: PathBuf,
     path: PathBuf,
 }
@@ -113,24 +121,34 @@ impl CsvOut {
                 .map_err(|e| Error::io("write", &tmp, e))?;
         }
         Ok(CsvOut {
-            writer: csv::WriterBuilder::new().from_writer(buf),
+            writer: Some(csv::WriterBuilder::new().from_writer(buf)),
             tmp,
             path: path.to_path_buf(),
         })
     }
 
     pub fn write<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<()> {
-        self.writer
-            .write_record(cells.iter().map(|c| match neutralise(c.as_ref()) {
-                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
-                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        self.write_bytes(cells.iter().map(|c| c.as_ref().as_bytes()))
+    }
+
+    /// One record of cells given as UTF-8 bytes.
+    pub fn write_bytes<'c>(&mut self, cells: impl IntoIterator<Item = &'c [u8]>) -> Result<()> {
+        let writer = self.writer.as_mut().expect("written only before finish");
+        writer
+            .write_record(cells.into_iter().map(|c| {
+                if starts_formula(c) {
+                    Cow::Owned([b"'", c].concat())
+                } else {
+                    Cow::Borrowed(c)
+                }
             }))
             .map_err(|e| Error::io("write", &self.tmp, std::io::Error::other(e)))
     }
 
-    pub fn finish(self) -> Result<()> {
-        let buf = self
-            .writer
+    /// Writes out what is buffered, syncs the file to disk and moves it into place.
+    pub fn finish(mut self) -> Result<()> {
+        let writer = self.writer.take().expect("finished once");
+        let buf = writer
             .into_inner()
             .map_err(|e| Error::io("write", &self.tmp, std::io::Error::other(e.to_string())))?;
         let file = buf
@@ -139,7 +157,17 @@ impl CsvOut {
         file.sync_all()
             .map_err(|e| Error::io("write", &self.tmp, e))?;
         std::fs::rename(&self.tmp, &self.path)
-            .map_err(|e| Error::io("move into place", &self.path, e))
+            .map_err(|e| Error::io("move into place", &self.path, e))?;
+        self.tmp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for CsvOut {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
     }
 }
 
@@ -227,4 +255,33 @@ pub async fn export_signatures(db: &Db, path: &Path, opts: &ExportOptions) -> Re
         path: path.display().to_string(),
         columns: chosen,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unfinished_file_is_removed_and_a_finished_one_moved_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list.csv");
+        let mut out = CsvOut::create(&path, false).unwrap();
+        out.write(&["name", "town"]).unwrap();
+        drop(out); // as when a read fails half-way
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+        let mut out = CsvOut::create(&path, false).unwrap();
+        out.write(&["=1+1", "Graz, \"Süd\""]).unwrap();
+        out.write_bytes([b"-2".as_slice(), b"line\nbreak"]).unwrap();
+        out.finish().unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["list.csv"]);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "'=1+1,\"Graz, \"\"Süd\"\"\"\n'-2,\"line\nbreak\"\n"
+        );
+    }
 }

@@ -237,9 +237,7 @@ pub async fn export(
         }
         HandoverFormat::Pdf => unreachable!("PDF letters return above"),
         HandoverFormat::Csv | HandoverFormat::Mailto => {
-            // Rows are stepped through on the bulk connection and written as they come: no
-            // copy of a letter is made between SQLite's page and the file's buffer, apart
-            // from the HTML document built around the stored body.
+            // Rows are stepped through on the bulk connection, inside one snapshot.
             let mut snapshot = db.bulk_read().await?;
             let path = path.to_path_buf();
             n = snapshot
@@ -254,11 +252,116 @@ pub async fn export(
 }
 
 /// The outbox of one mailing as CSV (to, reply-to, subject, text, HTML) or as mailto: links.
+///
+/// Two threads share the work: this one steps through SQLite's rows and copies each row's
+/// cells into a batch; the other quotes them as CSV and writes the file. Batches go back
+/// to be filled again, so a million letters need a few buffers, not a million.
 fn write_csv(
     c: &rusqlite::Connection,
     mailing_id: i64,
     format: HandoverFormat,
     path: &Path,
+) -> Result<i64> {
+    let mut out = CsvOut::create(path, false)?;
+    if format == HandoverFormat::Csv {
+        out.write(&["to", "reply_to", "subject", "text", "html"])?;
+    } else {
+        out.write(&["to", "subject", "mailto"])?;
+    }
+    let (full, filled) = std::sync::mpsc::sync_channel::<Cells>(2);
+    let (empty, emptied) = std::sync::mpsc::channel::<Cells>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<CsvOut> {
+            let mut doc = String::new();
+            for mut batch in filled {
+                let mut start = 0;
+                for row in batch.ends.chunks(batch.width) {
+                    let mut cells = row.iter().map(|&end| {
+                        let cell = &batch.bytes[start..end];
+                        start = end;
+                        cell
+                    });
+                    if format == HandoverFormat::Csv {
+                        // to, reply_to, subject, text, html, and the language for the HTML
+                        // document built around a stored body.
+                        let [to, reply_to, subject, text, html, language] =
+                            std::array::from_fn(|_| cells.next().expect("six cells a row"));
+                        let html = if is_document(html) {
+                            html
+                        } else {
+                            let utf8 = |b| {
+                                std::str::from_utf8(b).map_err(|e| {
+                                    Error::InvalidInput(format!(
+                                        "a stored letter is not valid text: {e}"
+                                    ))
+                                })
+                            };
+                            doc.clear();
+                            push_html_document(
+                                &mut doc,
+                                utf8(language)?,
+                                utf8(subject)?,
+                                utf8(html)?,
+                            );
+                            doc.as_bytes()
+                        };
+                        out.write_bytes([to, reply_to, subject, text, html])?;
+                    } else {
+                        out.write_bytes(cells)?;
+                    }
+                }
+                batch.clear();
+                let _ = empty.send(batch);
+            }
+            Ok(out)
+        });
+        let read = read_cells(c, mailing_id, format, full, emptied);
+        let out = writer.join().expect("writing CSV does not panic");
+        // A failed write stops the reading too: its error is the one that says why.
+        let out = out?;
+        let n = read?;
+        out.finish()?;
+        Ok(n)
+    })
+}
+
+/// Rows of cells in one buffer: `ends[i]` is where cell `i` ends, `width` cells a row.
+struct Cells {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    width: usize,
+}
+
+impl Cells {
+    const BYTES: usize = 1 << 20;
+
+    fn new(width: usize) -> Cells {
+        Cells {
+            bytes: Vec::with_capacity(Cells::BYTES + (64 << 10)),
+            ends: Vec::with_capacity(8192),
+            width,
+        }
+    }
+
+    fn push(&mut self, cell: &[u8]) {
+        self.bytes.extend_from_slice(cell);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+}
+
+/// Steps through the mailing's messages in id order and sends their cells in batches.
+/// Stops early, without an error of its own, when the writer has stopped.
+fn read_cells(
+    c: &rusqlite::Connection,
+    mailing_id: i64,
+    format: HandoverFormat,
+    full: std::sync::mpsc::SyncSender<Cells>,
+    emptied: std::sync::mpsc::Receiver<Cells>,
 ) -> Result<i64> {
     // The mailing's ids span a range; walking that range of the table in id order beats
     // sorting what the (mailing, state) index finds.
@@ -267,12 +370,6 @@ fn write_csv(
         [mailing_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let mut out = CsvOut::create(path, false)?;
-    if format == HandoverFormat::Csv {
-        out.write(&["to", "reply_to", "subject", "text", "html"])?;
-    } else {
-        out.write(&["to", "subject", "mailto"])?;
-    }
     let mut rows = c.prepare(
         "SELECT to_header, reply_to, subject, text, html, language, to_address FROM messages
          WHERE id BETWEEN ?1 AND ?2 AND +mailing_id = ?3 ORDER BY id",
@@ -283,28 +380,32 @@ fn write_csv(
         last.unwrap_or(0),
         mailing_id
     ])?;
+    let width = if format == HandoverFormat::Csv { 6 } else { 3 };
+    let mut batch = Cells::new(width);
     let mut n = 0;
-    let mut doc = String::new();
     while let Some(r) = rows.next()? {
         n += 1;
-        let [to, reply_to, subject, text, html, language, address] =
-            std::array::from_fn(|i| crate::db::text(r, i));
-        let (to, subject, text) = (to?, subject?, text?);
+        let bytes = |i| crate::db::bytes(r, i);
+        batch.push(bytes(0)?);
         if format == HandoverFormat::Csv {
-            let html = html?;
-            let html = if is_document(html) {
-                html
-            } else {
-                doc.clear();
-                push_html_document(&mut doc, language?, subject, html);
-                &doc
-            };
-            out.write(&[to, reply_to?, subject, text, html])?;
+            for i in 1..6 {
+                batch.push(bytes(i)?);
+            }
         } else {
-            out.write(&[to, subject, &mailto(address?, subject, text)])?;
+            let text = |i| crate::db::text(r, i);
+            batch.push(bytes(2)?);
+            batch.push(mailto(text(6)?, text(2)?, text(3)?).as_bytes());
+        }
+        if batch.bytes.len() >= Cells::BYTES {
+            let next = emptied.try_recv().unwrap_or_else(|_| Cells::new(width));
+            if full.send(std::mem::replace(&mut batch, next)).is_err() {
+                return Ok(n); // the writer stopped: its error is what the caller sees
+            }
         }
     }
-    out.finish()?;
+    if !batch.ends.is_empty() {
+        let _ = full.send(batch);
+    }
     Ok(n)
 }
 

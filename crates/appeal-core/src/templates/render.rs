@@ -410,8 +410,8 @@ pub(crate) fn push_html_document(out: &mut String, language: &str, subject: &str
 
 /// Whether stored HTML is a whole document (merged before the outbox kept only bodies)
 /// rather than a body. A body cannot start so: HTML in the Markdown is shown as text.
-pub(crate) fn is_document(html: &str) -> bool {
-    html.starts_with("<!DOCTYPE html>")
+pub(crate) fn is_document(html: impl AsRef<[u8]>) -> bool {
+    html.as_ref().starts_with(b"<!DOCTYPE html>")
 }
 
 /// Why one message could not be rendered.

@@ -17,7 +17,7 @@ use crate::db::value_rows;
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
 use crate::signatories::query::{
-    FIELD_COLUMNS, FIELDS_JSON, SEARCH_DELETE, SEARCH_INSERT, UPDATE_FIELDS, search_text,
+    FIELD_COLUMNS, SEARCH_DELETE, SEARCH_INSERT, UPDATE_FIELDS, fields_from_bulk_row, search_text,
 };
 
 /// Rows per INSERT statement: the statement is prepared once for a full chunk and reused.
@@ -282,20 +282,15 @@ fn lookup<'k>(
     keys: impl Iterator<Item = &'k String>,
 ) -> Result<HashMap<String, (i64, SignatoryFields)>> {
     let mut find = conn.prepare_cached(&format!(
-        "SELECT id, {FIELDS_JSON} FROM signatories WHERE dedupe_key = ?"
+        "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE dedupe_key = ?"
     ))?;
     let mut found = HashMap::new();
     for key in keys {
-        let row: Option<(i64, String)> = find
-            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        let row = find
+            .query_row([key], |r| Ok((r.get(0)?, fields_from_bulk_row(r, 1)?)))
             .optional()?;
-        if let Some((id, fields)) = row {
-            let fields = serde_json::from_str(&fields).map_err(|e| {
-                crate::error::Error::InvalidInput(format!(
-                    "signatory {id} has unreadable fields: {e}"
-                ))
-            })?;
-            found.insert(key.clone(), (id, fields));
+        if let Some(row) = row {
+            found.insert(key.clone(), row);
         }
     }
     Ok(found)

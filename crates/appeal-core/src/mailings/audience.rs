@@ -87,7 +87,6 @@ impl Pair {
 /// People are read on a bulk connection of their own, inside one snapshot: a merge of a
 /// million letters reads them straight from SQLite's memory, with no thread hop a row.
 pub(crate) struct Audience {
-    kind: AudienceKind,
     reader: Option<Bulk>,
     mailing: Mailing,
     targets: Vec<Target>,
@@ -126,7 +125,6 @@ impl Audience {
             _ => Some(db.bulk_read().await?),
         };
         Ok(Audience {
-            kind: mailing.audience,
             reader,
             mailing: mailing.clone(),
             targets,
@@ -144,7 +142,7 @@ impl Pages for Audience {
         if self.done {
             return Ok(Vec::new());
         }
-        if self.kind == AudienceKind::Targets {
+        if self.mailing.audience == AudienceKind::Targets {
             self.done = true;
             return Ok(self
                 .targets
@@ -188,7 +186,7 @@ impl Pages for Audience {
         for (id, fields) in rows {
             self.after = id;
             let person = (id, Arc::new(fields));
-            match self.kind {
+            match self.mailing.audience {
                 AudienceKind::Signatories => out.push(Pair {
                     signatory: Some(person),
                     target: None,

@@ -218,10 +218,10 @@ pub async fn export(
             path: path.display().to_string(),
         });
     }
-    let mut pages = super::messages::StoredPages::new(mailing_id);
     let mut n = 0i64;
     match format {
         HandoverFormat::Eml => {
+            let mut pages = super::messages::StoredPages::new(mailing_id);
             std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
             loop {
                 let page = pages.next_page(db).await?;
@@ -274,42 +274,7 @@ fn write_csv(
         let writer = s.spawn(move || -> Result<CsvOut> {
             let mut doc = String::new();
             for mut batch in filled {
-                let mut start = 0;
-                for row in batch.ends.chunks(batch.width) {
-                    let mut cells = row.iter().map(|&end| {
-                        let cell = &batch.bytes[start..end];
-                        start = end;
-                        cell
-                    });
-                    if format == HandoverFormat::Csv {
-                        // to, reply_to, subject, text, html, and the language for the HTML
-                        // document built around a stored body.
-                        let [to, reply_to, subject, text, html, language] =
-                            std::array::from_fn(|_| cells.next().expect("six cells a row"));
-                        let html = if is_document(html) {
-                            html
-                        } else {
-                            let utf8 = |b| {
-                                std::str::from_utf8(b).map_err(|e| {
-                                    Error::InvalidInput(format!(
-                                        "a stored letter is not valid text: {e}"
-                                    ))
-                                })
-                            };
-                            doc.clear();
-                            push_html_document(
-                                &mut doc,
-                                utf8(language)?,
-                                utf8(subject)?,
-                                utf8(html)?,
-                            );
-                            doc.as_bytes()
-                        };
-                        out.write_bytes([to, reply_to, subject, text, html])?;
-                    } else {
-                        out.write_bytes(cells)?;
-                    }
-                }
+                batch.write_to(&mut out, format, &mut doc)?;
                 batch.clear();
                 let _ = empty.send(batch);
             }
@@ -351,6 +316,39 @@ impl Cells {
     fn clear(&mut self) {
         self.bytes.clear();
         self.ends.clear();
+    }
+
+    /// Writes the rows as CSV records. A CSV row's sixth cell is the language of the HTML
+    /// document built around a stored body (`doc` is its reused buffer); it is not written.
+    fn write_to(&self, out: &mut CsvOut, format: HandoverFormat, doc: &mut String) -> Result<()> {
+        let mut start = 0;
+        for row in self.ends.chunks(self.width) {
+            let mut cells = row.iter().map(|&end| {
+                let cell = &self.bytes[start..end];
+                start = end;
+                cell
+            });
+            if format != HandoverFormat::Csv {
+                out.write_bytes(cells)?;
+                continue;
+            }
+            let [to, reply_to, subject, text, html, language] =
+                std::array::from_fn(|_| cells.next().expect("six cells a row"));
+            let html = if is_document(html) {
+                html
+            } else {
+                let utf8 = |b| {
+                    std::str::from_utf8(b).map_err(|e| {
+                        Error::InvalidInput(format!("a stored letter is not valid text: {e}"))
+                    })
+                };
+                doc.clear();
+                push_html_document(doc, utf8(language)?, utf8(subject)?, utf8(html)?);
+                doc.as_bytes()
+            };
+            out.write_bytes([to, reply_to, subject, text, html])?;
+        }
+        Ok(())
     }
 }
 

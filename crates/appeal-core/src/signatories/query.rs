@@ -12,15 +12,6 @@ use crate::time_util::now;
 pub(crate) const FIELD_COLUMNS: &str = "first_name, last_name, email, phone, street, postcode, town, country, \
      language, consent, consent_at, consent_source, subscription, tags, custom";
 
-/// A person's fields as one JSON object made by SQLite, for reading many people at once:
-/// one value a row to hand over instead of fifteen; it reads back as [`SignatoryFields`].
-pub(crate) const FIELDS_JSON: &str = "json_object('first_name', first_name, 'last_name', last_name, \
-     'email', email, 'phone', phone, 'street', street, 'postcode', postcode, 'town', town, \
-     'country', country, 'language', language, \
-     'consent', CASE consent WHEN 1 THEN json('true') WHEN 0 THEN json('false') END, \
-     'consent_at', consent_at, 'consent_source', consent_source, 'subscription', subscription, \
-     'tags', json(tags), 'custom', json(custom))";
-
 pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
     let tags: String = row.try_get("tags")?;
     let custom: String = row.try_get("custom")?;
@@ -45,7 +36,8 @@ pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
 }
 
 /// A person's fields from a bulk-connection row whose columns, from `first`, are
-/// [`FIELD_COLUMNS`] in order.
+/// [`FIELD_COLUMNS`] in order. Unreadable tags or custom fields are an error: an import
+/// merging into this person, or a merge writing to them, must not take them as empty.
 pub(crate) fn fields_from_bulk_row(
     row: &rusqlite::Row<'_>,
     first: usize,
@@ -67,8 +59,14 @@ pub(crate) fn fields_from_bulk_row(
         consent_at: text(10)?,
         consent_source: text(11)?,
         subscription: Subscription::parse(crate::db::text(row, first + 12)?),
-        tags: serde_json::from_str(tags).unwrap_or_default(),
-        custom: serde_json::from_str(custom).unwrap_or_default(),
+        tags: json(tags, first + 13)?,
+        custom: json(custom, first + 14)?,
+    })
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, column: usize) -> rusqlite::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 

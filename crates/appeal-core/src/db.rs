@@ -166,6 +166,20 @@ pub(crate) fn json_page<T: serde::de::DeserializeOwned>(page: &str) -> Result<Ve
     serde_json::from_str(page).map_err(|e| sqlx::Error::Decode(Box::new(e)).into())
 }
 
+/// A JSON value Appeal Desk stored, read back; `what` names it for the error.
+pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: impl std::fmt::Display,
+) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| crate::Error::Damaged(format!("{what} that is not readable JSON ({e})")))
+}
+
+/// A stored word outside the set this version writes (the schema's CHECKs keep them out).
+pub(crate) fn unknown_stored(what: &str, value: &str) -> crate::Error {
+    crate::Error::Damaged(format!("{what} {value:?}"))
+}
+
 /// Something read from the database a page at a time; an empty page is the end.
 pub(crate) trait Pages: Send + 'static {
     type Item: Send + 'static;

@@ -47,6 +47,13 @@ pub enum Error {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot update the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Something stored that this version never writes: the file was changed outside Appeal
+    /// Desk or damaged. Read as an error, never as a default that could widen a mailing or
+    /// overwrite a person's fields.
+    #[error(
+        "the database holds {0}, which Appeal Desk did not write; the file was changed outside the app or is damaged (restore it from a backup)"
+    )]
+    Damaged(String),
 }
 
 impl Error {
@@ -62,6 +69,7 @@ impl Error {
             Error::NewerDatabase { .. } => "newer_database",
             Error::Io { .. } => "io",
             Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => "database",
+            Error::Damaged(_) => "damaged",
         }
     }
 

@@ -673,3 +673,43 @@ async fn a_mailing_larger_than_a_page_merges_and_exports_every_letter_once_in_or
     assert_eq!(messages, 2 * 4321, "nothing of the failed merge is stored");
     assert_eq!(max_id, 3 * 4321, "the messages are the ones merged before");
 }
+
+#[tokio::test]
+async fn stored_json_that_does_not_parse_is_an_error_never_an_empty_value() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(
+        &t,
+        vec![variant("en", "Hi", "Hello {{ signatory.first_name }}")],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::Signatories).await;
+    // Read as empty, this filter would widen the mailing from one petition to everyone.
+    sqlx::query("UPDATE mailings SET filter = '{\"petition_id\": ' WHERE id = ?")
+        .bind(m)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let err = mailings::merge(&t.db, m, false, &Silent).await.unwrap_err();
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("audience filter"), "{err}");
+    let merged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(merged, 0, "nothing is merged from a damaged mailing");
+
+    // Read as empty, these custom fields would be written back empty by the next edit.
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM signatories")
+        .fetch_one(t.db.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE signatories SET custom = 'group: A' WHERE id = ?")
+        .bind(id)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    let err = appeal_core::signatories::get(&t.db, id).await.unwrap_err();
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("custom fields"), "{err}");
+}

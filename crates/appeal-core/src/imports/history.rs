@@ -145,7 +145,10 @@ pub async fn save_rejects(db: &Db, import_id: i64, path: &Path) -> Result<i64> {
         .bind(import_id)
         .fetch_one(db.pool())
         .await?;
-    let mapping: Vec<ColumnMapping> = serde_json::from_str(&mapping).unwrap_or_default();
+    let mapping: Vec<ColumnMapping> = crate::db::stored_json(
+        &mapping,
+        format_args!("import {import_id}: a column mapping"),
+    )?;
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT line, reason, raw FROM import_rejects WHERE import_id = ? ORDER BY line",
     )
@@ -158,7 +161,10 @@ pub async fn save_rejects(db: &Db, import_id: i64, path: &Path) -> Result<i64> {
     let mut out = crate::export::CsvOut::create(path, true)?;
     out.write(&header)?;
     for (line, reason, raw) in &rows {
-        let mut cells: Vec<String> = serde_json::from_str(raw).unwrap_or_default();
+        let mut cells: Vec<String> = crate::db::stored_json(
+            raw,
+            format_args!("import {import_id}: the rejected line {line}"),
+        )?;
         cells.resize(header.len() - 2, String::new());
         cells.push(line.to_string());
         cells.push(reason.clone());

@@ -22,8 +22,9 @@ pub enum MessageState {
 }
 
 impl MessageState {
-    pub(crate) fn parse(s: &str) -> MessageState {
-        match s {
+    pub(crate) fn parse(s: &str) -> Result<MessageState> {
+        Ok(match s {
+            "queued" => MessageState::Queued,
             "sending" => MessageState::Sending,
             "sent" => MessageState::Sent,
             "deferred" => MessageState::Deferred,
@@ -31,8 +32,8 @@ impl MessageState {
             "suppressed" => MessageState::Suppressed,
             "cancelled" => MessageState::Cancelled,
             "uncertain" => MessageState::Uncertain,
-            _ => MessageState::Queued,
-        }
+            other => return Err(crate::db::unknown_stored("a message in the state", other)),
+        })
     }
 }
 
@@ -165,10 +166,13 @@ impl Stored {
         }
     }
 
-    pub fn into_message(self) -> Message {
-        let attachments: Vec<super::audience::AttachmentRef> =
-            serde_json::from_str(&self.attachments).unwrap_or_default();
-        Message {
+    pub fn into_message(self) -> Result<Message> {
+        let attachments: Vec<super::audience::AttachmentRef> = crate::db::stored_json(
+            &self.attachments,
+            format_args!("message {}: a list of attachments", self.id),
+        )?;
+        let state = MessageState::parse(&self.state)?;
+        Ok(Message {
             attachments: attachments.into_iter().map(|a| a.path).collect(),
             mailto: super::handover::mailto(&self.to_address, &self.subject, &self.text),
             html: self.html_document(""),
@@ -181,8 +185,8 @@ impl Stored {
             text: self.text,
             language: self.language,
             message_id: self.message_id,
-            state: MessageState::parse(&self.state),
-        }
+            state,
+        })
     }
 }
 
@@ -209,7 +213,7 @@ pub async fn list(db: &Db, mailing_id: i64, offset: i64, limit: i64) -> Result<M
             to: r.try_get("to_header")?,
             subject: r.try_get("subject")?,
             language: r.try_get("language")?,
-            state: MessageState::parse(&state),
+            state: MessageState::parse(&state)?,
             mailto: super::handover::mailto(
                 &r.try_get::<String, _>("to_address")?,
                 &r.try_get::<String, _>("subject")?,
@@ -226,6 +230,6 @@ pub async fn get(db: &Db, id: i64) -> Result<Message> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?
-        .map(Stored::into_message)
-        .ok_or_else(|| Error::NotFound(format!("there is no message with id {id}")))
+        .ok_or_else(|| Error::NotFound(format!("there is no message with id {id}")))?
+        .into_message()
 }

@@ -43,12 +43,18 @@ impl AudienceKind {
         }
     }
 
-    fn parse(s: &str) -> AudienceKind {
-        match s {
+    fn parse(s: &str) -> Result<AudienceKind> {
+        Ok(match s {
+            "signatories" => AudienceKind::Signatories,
             "targets" => AudienceKind::Targets,
             "signatories_to_targets" => AudienceKind::SignatoriesToTargets,
-            _ => AudienceKind::Signatories,
-        }
+            other => {
+                return Err(crate::db::unknown_stored(
+                    "a mailing with the audience",
+                    other,
+                ));
+            }
+        })
     }
 }
 
@@ -113,15 +119,15 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Mailing> {
         campaign_id: row.try_get("campaign_id")?,
         template_id: row.try_get("template_id")?,
         name: row.try_get("name")?,
-        audience: AudienceKind::parse(&audience),
-        filter: serde_json::from_str(&filter).unwrap_or_default(),
+        audience: AudienceKind::parse(&audience)?,
+        filter: crate::db::stored_json(&filter, "a mailing's audience filter")?,
         from_name: row.try_get("from_name")?,
         from_address: row.try_get("from_address")?,
         reply_to: row.try_get("reply_to")?,
-        state: if state == "merged" {
-            MailingState::Merged
-        } else {
-            MailingState::Draft
+        state: match state.as_str() {
+            "draft" => MailingState::Draft,
+            "merged" => MailingState::Merged,
+            other => return Err(crate::db::unknown_stored("a mailing in the state", other)),
         },
         message_count: row.try_get("message_count")?,
         created_at: row.try_get("created_at")?,

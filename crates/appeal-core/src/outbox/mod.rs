@@ -347,7 +347,7 @@ pub async fn list(db: &Db, mailing_id: i64, q: &OutboxQuery) -> Result<OutboxPag
             id: r.try_get("id")?,
             to: r.try_get("to_header")?,
             subject: r.try_get("subject")?,
-            state: crate::mailings::messages::MessageState::parse(&state),
+            state: crate::mailings::messages::MessageState::parse(&state)?,
             attempts: r.try_get("attempts")?,
             last_reply: r.try_get("last_reply")?,
             next_attempt_at: r.try_get("next_attempt_at")?,

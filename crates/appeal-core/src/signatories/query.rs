@@ -30,8 +30,8 @@ pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
         consent_at: row.try_get("consent_at")?,
         consent_source: row.try_get("consent_source")?,
         subscription: Subscription::parse(&subscription),
-        tags: serde_json::from_str(&tags).unwrap_or_default(),
-        custom: serde_json::from_str(&custom).unwrap_or_default(),
+        tags: crate::db::stored_json(&tags, "a person's tags")?,
+        custom: crate::db::stored_json(&custom, "a person's custom fields")?,
     })
 }
 

@@ -152,7 +152,7 @@ pub async fn get(db: &Db, id: i64) -> Result<Template> {
         name: row.try_get("name")?,
         fallback_language: row.try_get("fallback_language")?,
         variants,
-        attachments: serde_json::from_str(&attachments).unwrap_or_default(),
+        attachments: crate::db::stored_json(&attachments, "a template's list of attachments")?,
         updated_at: row.try_get("updated_at")?,
     })
 }

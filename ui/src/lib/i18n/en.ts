@@ -31,6 +31,7 @@ export const en = {
   'error.malformed_file': 'The file could not be read as a signature list.',
   'error.conflict': 'This clashes with data that is already stored.',
   'error.database': 'The database could not complete the request.',
+  'error.damaged': 'The database holds something Appeal Desk did not write. Restore it from a backup.',
   'error.io': 'A file could not be read or written.',
   'error.newer_database': 'This database was made by a newer version of Appeal Desk. Please update the app.',
 

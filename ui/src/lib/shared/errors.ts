@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   database: 'error.database',
   io: 'error.io',
   newer_database: 'error.newer_database',
+  damaged: 'error.damaged',
 } as const satisfies Record<string, MessageKey>;
 
 export function isAppError(value: unknown): value is AppError {

@@ -133,6 +133,7 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
     const notice = (await page.getByTestId('signatory-notice').textContent()) ?? '';
     assert.match(notice, /signatures 2, rejected import rows 1, earlier versions kept for undoing imports 3/);
     assert.match(notice, /suppression list/);
+    assert.doesNotMatch(notice, /log still holds/, 'the log was emptied: no warning');
     await context.close();
   });
 

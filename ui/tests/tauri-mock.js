@@ -144,7 +144,7 @@
     get_signatory: ({ id }) => signatory(id),
     update_signatory: ({ id, fields }) => ({ ...signatory(id), ...fields }),
     delete_signatory: () => null,
-    erase_signatory: () => ({ signatures: 2, rejected_rows: 1, import_changes: 3, suppressed: true }),
+    erase_signatory: () => ({ signatures: 2, rejected_rows: 1, import_changes: 3, messages: 0, suppressed: true, log_cleared: true }),
     preview_import: preview,
     run_import: runImport,
     list_imports: () => [

@@ -369,6 +369,11 @@ async fn signatory(db: &Db, cmd: SignatoryCmd, json: bool) -> Result<()> {
                     "nothing to suppress"
                 }
             );
+            if !r.log_cleared {
+                eprintln!(
+                    "warning: another program kept reading the database, so its write-ahead log still holds the pages as they were before; they go when it is next emptied (at the latest when every program using the database has closed it)"
+                );
+            }
         }
     }
     Ok(())

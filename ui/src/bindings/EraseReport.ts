@@ -23,4 +23,11 @@ messages: number,
 /**
  * Whether a hash now keeps them from being imported (and mailed) again.
  */
-suppressed: boolean, };
+suppressed: boolean, 
+/**
+ * Whether the write-ahead log, which still holds the pages as they were before the
+ * erasure, was emptied. False when another program kept reading the database for the
+ * whole 10-second wait; the old pages then go when the log is next emptied (at the
+ * latest when the last program closes the database).
+ */
+log_cleared: boolean, };

@@ -27,6 +27,11 @@ pub struct EraseReport {
     pub messages: i64,
     /// Whether a hash now keeps them from being imported (and mailed) again.
     pub suppressed: bool,
+    /// Whether the write-ahead log, which still holds the pages as they were before the
+    /// erasure, was emptied. False when another program kept reading the database for the
+    /// whole 10-second wait; the old pages then go when the log is next emptied (at the
+    /// latest when the last program closes the database).
+    pub log_cleared: bool,
 }
 
 /// The string whose hash goes on the suppression list for a person: the address if any,
@@ -96,12 +101,21 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
     sqlx::query("INSERT INTO signatory_search (signatory_search) VALUES ('optimize')")
         .execute(db.pool())
         .await?;
-    // A checkpoint left running by a big write would make this one give way: wait for it.
+    // A checkpoint left running by a big write would make this one give way at once
+    // (SQLite does not wait for another checkpointer): wait for it first. Readers on an
+    // older snapshot are waited for by the busy timeout.
     db.settle().await;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(db.pool())
+    let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+        .fetch_one(db.pool())
         .await?;
+    if busy != 0 {
+        tracing::warn!(
+            id,
+            "erased, but a reader kept the write-ahead log from being emptied"
+        );
+    }
     Ok(EraseReport {
+        log_cleared: busy == 0,
         signatures,
         rejected_rows,
         import_changes,

@@ -72,6 +72,7 @@ export const en = {
   'signatory.erase_confirm': 'Everything stored about {name} is removed: details, signatures, rejected import rows and the earlier versions kept for undoing imports. Only a salted hash stays on the suppression list, so a later import will not bring them back. This cannot be undone.',
   'signatory.erased': 'The person was erased. Removed: signatures {signatures}, rejected import rows {rejected_rows}, earlier versions kept for undoing imports {import_changes}.',
   'signatory.erased_suppressed': 'A salted hash is on the suppression list, so a later import will not bring them back.',
+  'signatory.erased_log_kept': 'Another program kept reading the database, so its log still holds old copies of the pages; they go when every program using the database has closed it.',
 
   'field.first_name': 'First name',
   'field.last_name': 'Last name',

@@ -1,12 +1,14 @@
 //! Sending benchmark against real servers on loopback:
 //! - Postfix's smtp-sink, plain: ROWS messages (default 1,000,000), memory sampled throughout;
 //! - aiosmtpd (tests/smtp/server.py) with STARTTLS and AUTH over a test CA: TLS_ROWS messages
-//!   (default 20,000).
+//!   (default 20,000);
+//! - smtp-sink again with a 2 MB PDF attached to every letter: ATTACH_ROWS messages (default
+//!   5,000).
 //!
 //! Each message is a merged letter (multipart/alternative, UTF-8), sent through the outbox
 //! engine with its state committed before and after. Prints a report; run with
-//! `cargo bench -p appeal-core --bench send` (ROWS=100000 for a quick look; SCENARIO=sink or
-//! tls for one; CONCURRENCY=n, default 16).
+//! `cargo bench -p appeal-core --bench send` (ROWS=100000 for a quick look; SCENARIO=sink,
+//! tls or attach for one; CONCURRENCY=n, default 16).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,7 +23,7 @@ use appeal_core::outbox::{self, SendControl, SendOptions, SendProgress};
 use appeal_core::progress::Silent;
 use appeal_core::smtp::{self, ProfileDraft, Security};
 use appeal_core::{Db, mailings};
-use common::{peak_rss_mb, rss_mb};
+use common::{cpu_seconds, peak_rss_mb, rss_mb};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -62,7 +64,11 @@ fn repo() -> PathBuf {
 }
 
 async fn merged(dir: &Path, rows: usize) -> (Db, i64) {
-    let (db, m) = common::unmerged_mailing(dir, rows).await;
+    merged_with(dir, rows, vec![]).await
+}
+
+async fn merged_with(dir: &Path, rows: usize, attachments: Vec<String>) -> (Db, i64) {
+    let (db, m) = common::unmerged_mailing_with(dir, rows, attachments).await;
     let r = mailings::merge(&db, m, false, &Silent).await.unwrap();
     assert_eq!(r.messages as usize, rows);
     (db, m)
@@ -82,6 +88,7 @@ async fn run(db: &Db, mailing: i64, draft: ProfileDraft, password: Option<&str>,
         }
     });
     let rss_before = rss_mb();
+    let cpu = cpu_seconds();
     let start = Instant::now();
     let r = outbox::send(
         db,
@@ -95,11 +102,13 @@ async fn run(db: &Db, mailing: i64, draft: ProfileDraft, password: Option<&str>,
     .await
     .unwrap();
     let t = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     assert_eq!(r.counts.open(), 0, "{r:?}");
     let n = r.counts.sent;
     println!("{label}: {n} messages, {} connections", draft.concurrency);
     println!("  time             {t:>8.2} s");
     println!("  throughput       {:>8.0} messages/s", n as f64 / t);
+    println!("  CPU time         {cpu:>8.2} s (this process, all threads; not the server's)");
     let s = samples.lock().unwrap();
     let max = s.iter().map(|x| x.1).fold(0.0, f64::max);
     let min = s.iter().map(|x| x.1).fold(f64::MAX, f64::min);
@@ -114,10 +123,24 @@ async fn run(db: &Db, mailing: i64, draft: ProfileDraft, password: Option<&str>,
 async fn main() {
     let scenario = std::env::var("SCENARIO").unwrap_or_default();
     let concurrency = env_usize("CONCURRENCY", 16) as u32;
-    if scenario.is_empty() || scenario == "sink" {
-        let rows = env_usize("ROWS", 1_000_000);
+    for (name, label) in [
+        ("sink", "smtp-sink, plain"),
+        ("attach", "smtp-sink, plain, a 2 MB PDF attached to each"),
+    ] {
+        if !(scenario.is_empty() || scenario == name) {
+            continue;
+        }
         let dir = tempfile::tempdir().unwrap();
-        let (db, m) = merged(dir.path(), rows).await;
+        let (db, m) = if name == "attach" {
+            let pdf = dir.path().join("appeal.pdf");
+            let mut bytes = b"%PDF-1.7\n".to_vec();
+            bytes.extend((0..2_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+            std::fs::write(&pdf, bytes).unwrap();
+            let rows = env_usize("ATTACH_ROWS", 5_000);
+            merged_with(dir.path(), rows, vec![pdf.display().to_string()]).await
+        } else {
+            merged(dir.path(), env_usize("ROWS", 1_000_000)).await
+        };
         let port = free_port();
         let mut sink = Command::new("/usr/sbin/smtp-sink");
         if running_as_root() {
@@ -142,7 +165,7 @@ async fn main() {
             "letters@free-n.example.org",
         );
         d.concurrency = concurrency;
-        run(&db, m, d, None, "smtp-sink, plain").await;
+        run(&db, m, d, None, label).await;
         db.close().await;
     }
     if scenario.is_empty() || scenario == "tls" {

@@ -14,6 +14,11 @@ use appeal_core::{Db, campaigns};
 /// A database in `dir` with `rows` signatories and a mailing to all of them (3 languages,
 /// Markdown, 5 merge fields), not merged yet.
 pub async fn unmerged_mailing(dir: &Path, rows: usize) -> (Db, i64) {
+    unmerged_mailing_with(dir, rows, vec![]).await
+}
+
+/// As [`unmerged_mailing`], with these files attached to every letter.
+pub async fn unmerged_mailing_with(dir: &Path, rows: usize, attachments: Vec<String>) -> (Db, i64) {
     let csv = dir.join("people.csv");
     let mut w = BufWriter::new(std::fs::File::create(&csv).unwrap());
     writeln!(w, "first_name,last_name,email,city,language").unwrap();
@@ -60,7 +65,7 @@ pub async fn unmerged_mailing(dir: &Path, rows: usize) -> (Db, i64) {
             name: "Thanks".into(),
             fallback_language: "en".into(),
             variants,
-            attachments: vec![],
+            attachments,
         },
     )
     .await

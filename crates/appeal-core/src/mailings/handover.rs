@@ -74,8 +74,64 @@ pub(crate) struct Extras {
 }
 
 /// The message as an RFC 5322 document, multipart/alternative text + HTML.
-pub(crate) fn eml(m: &Stored) -> Result<Vec<u8>> {
-    Ok(message(m, &Extras::default())?.formatted())
+pub(crate) fn eml(m: &Stored, files: &AttachmentFiles) -> Result<Vec<u8>> {
+    Ok(message(m, &Extras::default(), files)?.formatted())
+}
+
+/// Attachment files read and checked against their merge-time hash once per run (a send or
+/// an export) instead of once per letter: a 2 MB PDF on 5,000 letters was read and hashed
+/// 5,000 times. Every letter of the run gets the bytes that were checked. Up to 64 MiB of
+/// files are kept; past that it starts over, so letters that each carry their own file
+/// (a templated path) do not all stay in memory.
+#[derive(Default)]
+pub(crate) struct AttachmentFiles {
+    checked: std::sync::Mutex<Checked>,
+}
+
+#[derive(Default)]
+struct Checked {
+    bytes: usize,
+    files: std::collections::HashMap<(String, String), std::sync::Arc<Vec<u8>>>,
+}
+
+impl AttachmentFiles {
+    const KEEP: usize = 64 << 20;
+
+    /// The file as it was at merge time, or an error saying it changed.
+    fn get(
+        &self,
+        message: i64,
+        a: &super::audience::AttachmentRef,
+    ) -> Result<std::sync::Arc<Vec<u8>>> {
+        use sha2::{Digest, Sha256};
+        let key = (a.path.clone(), a.sha256.clone());
+        if let Some(bytes) = self.lock().files.get(&key) {
+            return Ok(bytes.clone());
+        }
+        // Read and hashed outside the lock: other letters need not wait for a big file.
+        let path = Path::new(&a.path);
+        let bytes = std::fs::read(path).map_err(|e| Error::io("read the attachment", path, e))?;
+        if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
+            return Err(Error::Conflict(format!(
+                "message {message}: the attachment {} changed after the merge; merge the mailing again",
+                a.path
+            )));
+        }
+        let bytes = std::sync::Arc::new(bytes);
+        if bytes.len() <= Self::KEEP {
+            let mut c = self.lock();
+            if c.bytes + bytes.len() > Self::KEEP {
+                *c = Checked::default();
+            }
+            c.bytes += bytes.len();
+            c.files.insert(key, bytes.clone());
+        }
+        Ok(bytes)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Checked> {
+        self.checked.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Merged text cannot add header lines: a line break in a subject becomes a space.
@@ -86,7 +142,7 @@ fn one_line(s: &str) -> String {
 }
 
 /// The letter as lettre's message: headers encoded per RFC 2047, parts per MIME.
-pub(crate) fn message(m: &Stored, x: &Extras) -> Result<lettre::Message> {
+pub(crate) fn message(m: &Stored, x: &Extras, files: &AttachmentFiles) -> Result<lettre::Message> {
     use lettre::message::header::{HeaderName, HeaderValue};
     let bad = |what: &str, v: &str| {
         Error::Conflict(format!(
@@ -140,7 +196,7 @@ pub(crate) fn message(m: &Stored, x: &Extras) -> Result<lettre::Message> {
     if !attachments.is_empty() {
         let mut mixed = MultiPart::mixed().multipart(body);
         for a in &attachments {
-            mixed = mixed.singlepart(attached(m.id, a)?);
+            mixed = mixed.singlepart(attached(a, files.get(m.id, a)?.to_vec()));
         }
         body = mixed;
     }
@@ -152,20 +208,9 @@ pub(crate) fn message(m: &Stored, x: &Extras) -> Result<lettre::Message> {
     })
 }
 
-/// The file as it was at merge time, or an error saying it changed.
-fn attached(
-    message: i64,
-    a: &super::audience::AttachmentRef,
-) -> Result<lettre::message::SinglePart> {
-    use sha2::{Digest, Sha256};
+/// The checked file's bytes as a MIME part named after the file.
+fn attached(a: &super::audience::AttachmentRef, bytes: Vec<u8>) -> lettre::message::SinglePart {
     let path = Path::new(&a.path);
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read the attachment", path, e))?;
-    if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
-        return Err(Error::Conflict(format!(
-            "message {message}: the attachment {} changed after the merge; merge the mailing again",
-            a.path
-        )));
-    }
     let kind = match path
         .extension()
         .and_then(|e| e.to_str())
@@ -183,10 +228,10 @@ fn attached(
     let name = path
         .file_name()
         .map_or("attachment".into(), |n| n.to_string_lossy().into_owned());
-    Ok(Attachment::new(name).body(
+    Attachment::new(name).body(
         bytes,
         ContentType::parse(kind).expect("a valid content type"),
-    ))
+    )
 }
 
 fn file_name(index: i64, to: &str) -> String {
@@ -222,6 +267,7 @@ pub async fn export(
     match format {
         HandoverFormat::Eml => {
             let mut pages = super::messages::StoredPages::new(mailing_id);
+            let files = AttachmentFiles::default();
             std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
             loop {
                 let page = pages.next_page(db).await?;
@@ -231,7 +277,8 @@ pub async fn export(
                 for m in page {
                     n += 1;
                     let file = path.join(file_name(n, &m.to_address));
-                    std::fs::write(&file, eml(&m)?).map_err(|e| Error::io("write", &file, e))?;
+                    std::fs::write(&file, eml(&m, &files)?)
+                        .map_err(|e| Error::io("write", &file, e))?;
                 }
             }
         }
@@ -440,7 +487,12 @@ mod tests {
             list_unsubscribe: Some("<mailto:x@example.org>\r\nBcc: evil@example.net".into()),
             ..Default::default()
         };
-        let raw = String::from_utf8(message(&m, &x).unwrap().formatted()).unwrap();
+        let raw = String::from_utf8(
+            message(&m, &x, &AttachmentFiles::default())
+                .unwrap()
+                .formatted(),
+        )
+        .unwrap();
         let head = &raw[..raw.find("\r\n\r\n").unwrap()];
         for line in head.split("\r\n") {
             assert!(
@@ -471,5 +523,25 @@ mod tests {
         assert_eq!(old.matches("<!DOCTYPE html>").count(), 1, "{old}");
         assert!(old.contains("<p>Unsubscribe</p></body>"), "{old}");
         assert_eq!(stored("Hi", &old_doc).html_document(""), old_doc);
+    }
+
+    #[test]
+    fn a_run_sends_the_attachment_it_checked_and_the_next_run_checks_again() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("appeal.pdf");
+        std::fs::write(&path, b"%PDF as merged").unwrap();
+        let a = super::super::audience::AttachmentRef {
+            path: path.display().to_string(),
+            sha256: hex::encode(Sha256::digest(b"%PDF as merged")),
+        };
+        let run = AttachmentFiles::default();
+        assert_eq!(run.get(1, &a).unwrap().as_slice(), b"%PDF as merged");
+        // Changed in the middle of the run: the letters after still carry what was checked.
+        std::fs::write(&path, b"%PDF edited").unwrap();
+        assert_eq!(run.get(2, &a).unwrap().as_slice(), b"%PDF as merged");
+        // A new run (a new send, another export) reads the file again and refuses it.
+        let err = AttachmentFiles::default().get(3, &a).unwrap_err();
+        assert!(err.to_string().contains("changed after the merge"), "{err}");
     }
 }

@@ -7,7 +7,7 @@ use lettre::message::Mailbox;
 use lettre::message::dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey};
 
 use crate::error::{Error, Result};
-use crate::mailings::handover::{Extras, message};
+use crate::mailings::handover::{AttachmentFiles, Extras, message};
 use crate::mailings::messages::Stored;
 use crate::smtp::{DkimSettings, Profile};
 
@@ -69,6 +69,8 @@ pub(crate) struct Builder {
     envelope_from: lettre::Address,
     to_supporters: bool,
     dkim: Option<DkimConfig>,
+    /// Checked once for the whole run, shared by every connection.
+    files: AttachmentFiles,
 }
 
 /// One letter ready for the wire.
@@ -90,6 +92,7 @@ impl Builder {
             envelope_from,
             to_supporters,
             dkim,
+            files: AttachmentFiles::default(),
         })
     }
 
@@ -127,7 +130,7 @@ impl Builder {
             let stable = m.message_id.trim_matches(['<', '>']);
             x.message_id = Some(format!("<test.{:08x}.{stable}>", rand::random::<u32>()));
         }
-        let mut message = message(m, &x)?;
+        let mut message = message(m, &x, &self.files)?;
         if let Some(k) = &self.dkim {
             message.sign(k);
         }

@@ -115,6 +115,21 @@ async fn editing_checks_the_same_rules_as_importing_and_keeps_addresses_unique()
     let saved = signatories::update(&t.db, anna, &f).await.unwrap();
     assert_eq!(saved.fields.town.as_deref(), Some("Leipzig"));
     assert_eq!(saved.petitions, vec!["Open letter".to_string()]);
+    let found = signatories::list(
+        &t.db,
+        &SignatoryQuery {
+            search: Some("leipzig".into()),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        found.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![anna],
+        "the search index follows the edit"
+    );
     f.email = Some("ivan@@mail".into());
     let err = signatories::update(&t.db, anna, &f).await.unwrap_err();
     assert_eq!(err.to_string(), "'ivan@@mail' is not an email address");

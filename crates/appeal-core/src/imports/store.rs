@@ -17,7 +17,7 @@ use crate::db::value_rows;
 use crate::error::Result;
 use crate::signatories::SignatoryFields;
 use crate::signatories::query::{
-    FIELD_COLUMNS, SEARCH_DELETE, SEARCH_INSERT, UPDATE_FIELDS, fields_from_bulk_row, search_text,
+    FIELD_COLUMNS, SEARCH_DELETE, SEARCH_INDEX, UPDATE_FIELDS, fields_from_bulk_row,
 };
 
 /// Rows per INSERT statement: the statement is prepared once for a full chunk and reused.
@@ -133,12 +133,7 @@ impl Writer {
         }
         if let Some((first, last)) = new_ids {
             // New people have consecutive ids; index them in one statement, no values copied.
-            conn.prepare_cached(
-                "INSERT INTO signatory_search (rowid, name, email, town)
-                 SELECT id, coalesce(first_name, '') || ' ' || coalesce(last_name, ''), coalesce(email, ''), coalesce(town, '')
-                 FROM signatories WHERE id BETWEEN ? AND ?",
-            )?
-            .execute([first, last])?;
+            conn.prepare_cached(SEARCH_INDEX)?.execute([first, last])?;
         }
         if self.petition_id.is_some() {
             for chunk in signings.chunks(CHUNK) {
@@ -198,9 +193,7 @@ impl Writer {
                 id,
             ])?;
         conn.prepare_cached(SEARCH_DELETE)?.execute([id])?;
-        let (name, email, town) = search_text(f);
-        conn.prepare_cached(SEARCH_INSERT)?
-            .execute(rusqlite::params![id, name, email, town])?;
+        conn.prepare_cached(SEARCH_INDEX)?.execute([id, id])?;
         Ok(())
     }
 

@@ -71,7 +71,7 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64;
-    sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+    sqlx::query(super::query::SEARCH_DELETE)
         .bind(id)
         .execute(&mut *tx)
         .await?;

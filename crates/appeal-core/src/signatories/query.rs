@@ -203,7 +203,6 @@ pub async fn update(db: &Db, id: i64, fields: &SignatoryFields) -> Result<Signat
     get(db, id).await
 }
 
-/// Writes all fields of an existing person and re-indexes them; returns rows changed.
 /// A person's fields replaced: the key, the fifteen fields in [`FIELD_COLUMNS`] order, the
 /// time, then the id.
 pub(crate) const UPDATE_FIELDS: &str =
@@ -211,11 +210,17 @@ pub(crate) const UPDATE_FIELDS: &str =
         street = ?, postcode = ?, town = ?, country = ?, language = ?, consent = ?, consent_at = ?,
         consent_source = ?, subscription = ?, tags = ?, custom = ?, updated_at = ?
      WHERE id = ?";
-/// A person's search entry, removed and made again ([`search_text`]) when their fields change.
+/// A person's search entry, removed when they go or their fields change.
 pub(crate) const SEARCH_DELETE: &str = "DELETE FROM signatory_search WHERE rowid = ?";
-pub(crate) const SEARCH_INSERT: &str =
-    "INSERT INTO signatory_search (rowid, name, email, town) VALUES (?, ?, ?, ?)";
+/// The search entries of the stored people with ids from `?1` to `?2`: name (first and last),
+/// address and town, made from their rows. The one definition of what search looks at: an
+/// import indexes its new people with it, an edit one person (`?1` = `?2`).
+pub(crate) const SEARCH_INDEX: &str = "INSERT INTO signatory_search (rowid, name, email, town)
+     SELECT id, coalesce(first_name, '') || ' ' || coalesce(last_name, ''), coalesce(email, ''),
+            coalesce(town, '')
+     FROM signatories WHERE id BETWEEN ?1 AND ?2";
 
+/// Writes all fields of an existing person and re-indexes them; returns rows changed.
 pub(crate) async fn write_fields(
     conn: &mut SqliteConnection,
     id: i64,
@@ -249,30 +254,13 @@ pub(crate) async fn write_fields(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        let (name, email, town) = search_text(f);
-        sqlx::query(SEARCH_INSERT)
+        sqlx::query(SEARCH_INDEX)
             .bind(id)
-            .bind(name)
-            .bind(email)
-            .bind(town)
+            .bind(id)
             .execute(&mut *conn)
             .await?;
     }
     Ok(done)
-}
-
-/// What the search index holds for a person.
-pub(crate) fn search_text(f: &SignatoryFields) -> (String, String, String) {
-    let name = format!(
-        "{} {}",
-        f.first_name.as_deref().unwrap_or(""),
-        f.last_name.as_deref().unwrap_or("")
-    );
-    (
-        name,
-        f.email.clone().unwrap_or_default(),
-        f.town.clone().unwrap_or_default(),
-    )
 }
 
 /// Removes a person and their signatures (not their traces in import history: see `erase`).
@@ -288,7 +276,7 @@ pub async fn delete(db: &Db, id: i64) -> Result<()> {
             "there is no signatory with id {id}"
         )));
     }
-    sqlx::query("DELETE FROM signatory_search WHERE rowid = ?")
+    sqlx::query(SEARCH_DELETE)
         .bind(id)
         .execute(&mut *tx)
         .await?;

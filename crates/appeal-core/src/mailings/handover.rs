@@ -13,7 +13,7 @@ use super::messages::Stored;
 use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
-use crate::templates::render::{is_document, push_html_document};
+use crate::templates::render::push_stored_html;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -381,19 +381,14 @@ impl Cells {
             }
             let [to, reply_to, subject, text, html, language] =
                 std::array::from_fn(|_| cells.next().expect("six cells a row"));
-            let html = if is_document(html) {
-                html
-            } else {
-                let utf8 = |b| {
-                    std::str::from_utf8(b).map_err(|e| {
-                        Error::InvalidInput(format!("a stored letter is not valid text: {e}"))
-                    })
-                };
-                doc.clear();
-                push_html_document(doc, utf8(language)?, utf8(subject)?, utf8(html)?);
-                doc.as_bytes()
+            let utf8 = |b| {
+                std::str::from_utf8(b).map_err(|e| {
+                    Error::InvalidInput(format!("a stored letter is not valid text: {e}"))
+                })
             };
-            out.write_bytes([to, reply_to, subject, text, html])?;
+            doc.clear();
+            push_stored_html(doc, utf8(language)?, utf8(subject)?, utf8(html)?, "");
+            out.write_bytes([to, reply_to, subject, text, doc.as_bytes()])?;
         }
         Ok(())
     }

@@ -150,20 +150,15 @@ impl Pages for StoredPages {
 impl Stored {
     /// The letter's HTML as a whole document, with `footer` (HTML) at the end of its body.
     pub fn html_document(&self, footer: &str) -> String {
-        use crate::templates::render::{html_document, is_document};
-        if !is_document(&self.html) {
-            return html_document(
-                &self.language,
-                &self.subject,
-                &format!("{}{footer}", self.html),
-            );
-        }
-        match self.html.rfind("</body>") {
-            Some(end) if !footer.is_empty() => {
-                format!("{}{footer}{}", &self.html[..end], &self.html[end..])
-            }
-            _ => self.html.clone(),
-        }
+        let mut doc = String::with_capacity(self.html.len() + footer.len() + 256);
+        crate::templates::render::push_stored_html(
+            &mut doc,
+            &self.language,
+            &self.subject,
+            &self.html,
+            footer,
+        );
+        doc
     }
 
     pub fn into_message(self) -> Result<Message> {

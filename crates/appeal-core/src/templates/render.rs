@@ -393,25 +393,48 @@ fn markdown_to_html(markdown: &str) -> String {
 /// as frozen as they are.
 pub(crate) fn html_document(language: &str, subject: &str, body: &str) -> String {
     let mut doc = String::with_capacity(body.len() + 256);
-    push_html_document(&mut doc, language, subject, body);
+    push_document(&mut doc, language, subject, body, "");
     doc
 }
 
-/// [`html_document`] appended to `out`, for a writer that reuses one buffer.
-pub(crate) fn push_html_document(out: &mut String, language: &str, subject: &str, body: &str) {
+/// The document around `body` then `footer`, appended to `out`.
+fn push_document(out: &mut String, language: &str, subject: &str, body: &str, footer: &str) {
     use std::fmt::Write;
     let subject = minijinja::HtmlEscape(subject);
     write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{subject}</title>\n</head>\n<body style=\"font-family: Georgia, serif; line-height: 1.5; max-width: 40em;\">\n{body}</body>\n</html>\n"
+        "<!DOCTYPE html>\n<html lang=\"{language}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{subject}</title>\n</head>\n<body style=\"font-family: Georgia, serif; line-height: 1.5; max-width: 40em;\">\n{body}{footer}</body>\n</html>\n"
     )
     .expect("writing to a String does not fail");
 }
 
+/// A stored letter's HTML as a whole document, with `footer` (HTML) at the end of its body,
+/// appended to `out` (a writer of many letters reuses one buffer). The stored HTML is a body,
+/// or for letters merged before the outbox kept only bodies, a whole document already.
+pub(crate) fn push_stored_html(
+    out: &mut String,
+    language: &str,
+    subject: &str,
+    stored: &str,
+    footer: &str,
+) {
+    if !is_document(stored) {
+        return push_document(out, language, subject, stored, footer);
+    }
+    match stored.rfind("</body>") {
+        Some(end) => {
+            out.push_str(&stored[..end]);
+            out.push_str(footer);
+            out.push_str(&stored[end..]);
+        }
+        None => out.push_str(stored),
+    }
+}
+
 /// Whether stored HTML is a whole document (merged before the outbox kept only bodies)
 /// rather than a body. A body cannot start so: HTML in the Markdown is shown as text.
-pub(crate) fn is_document(html: impl AsRef<[u8]>) -> bool {
-    html.as_ref().starts_with(b"<!DOCTYPE html>")
+pub(crate) fn is_document(html: &str) -> bool {
+    html.starts_with("<!DOCTYPE html>")
 }
 
 /// Why one message could not be rendered.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 use sqlx::SqlitePool;
 use sqlx::migrate::Migrator;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
@@ -28,6 +28,18 @@ pub struct Db {
 }
 
 type Checkpoints = Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>;
+
+/// Settings every connection has, the pool's and the bulk one's: erasure relies on
+/// secure_delete, cascades on foreign_keys, durability on synchronous = FULL.
+const PRAGMAS: [(&str, &str); 4] = [
+    ("foreign_keys", "ON"),
+    ("synchronous", "FULL"),
+    ("secure_delete", "ON"),
+    ("temp_store", "MEMORY"),
+];
+
+/// How long a connection waits for another writer (or, checkpointing, for readers).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -55,16 +67,15 @@ impl Db {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create the folder", dir, e))?;
         }
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(&path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32768")
-            .pragma("secure_delete", "on");
+        let options = PRAGMAS.iter().fold(
+            SqliteConnectOptions::from_str("sqlite:")?
+                .filename(&path)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(BUSY_TIMEOUT)
+                .pragma("cache_size", "-32768"),
+            |options, &(name, value)| options.pragma(name, value),
+        );
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -241,15 +252,14 @@ impl Db {
         let path = self.path.clone();
         let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
             let conn = rusqlite::Connection::open(&path)?;
-            conn.busy_timeout(Duration::from_secs(10))?;
-            // As the pool's connections: erasure relies on secure_delete, cascades on
-            // foreign_keys, durability on synchronous = FULL. The checkpoint after a commit is
-            // `Bulk::commit`'s, in the background, rather than the committing thread's.
-            conn.execute_batch(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;
-                 PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;",
-            )?;
-            conn.execute_batch(&format!("PRAGMA cache_size = -{cache_kib}"))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            for (name, value) in PRAGMAS {
+                conn.pragma_update(None, name, value)?;
+            }
+            // The checkpoint after a commit is `Bulk::commit`'s, in the background, rather
+            // than the committing thread's.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+            conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
             conn.execute_batch(begin)?;
             Ok(conn)
         })
@@ -343,4 +353,36 @@ pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_bulk_connection_has_the_pools_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("t.db")).await.unwrap();
+        let mut pool_values = Vec::new();
+        for (name, _) in PRAGMAS {
+            let v: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("PRAGMA {name}")))
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            pool_values.push(v);
+        }
+        let mut bulk = db.bulk_read().await.unwrap();
+        let bulk_values = bulk
+            .run(|c| {
+                PRAGMAS
+                    .iter()
+                    .map(|(name, _)| Ok(c.pragma_query_value(None, name, |r| r.get(0))?))
+                    .collect::<Result<Vec<i64>>>()
+            })
+            .await
+            .unwrap();
+        // foreign_keys on, synchronous FULL (2), secure_delete on, temp_store MEMORY (2).
+        assert_eq!(pool_values, [1, 2, 1, 2]);
+        assert_eq!(bulk_values, pool_values);
+    }
 }

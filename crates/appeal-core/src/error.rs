@@ -44,7 +44,7 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     /// From the connection that does the big writes and reads (see `db::Bulk`).
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("cannot update the database schema: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// Something stored that this version never writes: the file was changed outside Appeal
@@ -54,6 +54,24 @@ pub enum Error {
         "the database holds {0}, which Appeal Desk did not write; the file was changed outside the app or is damaged (restore it from a backup)"
     )]
     Damaged(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// An error of ours raised while rusqlite mapped a row (it can only carry it as a
+    /// conversion failure, as `fields_from_bulk_row` does) comes back as itself.
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::FromSqlConversionFailure(column, kind, inner) => {
+                match inner.downcast::<Error>() {
+                    Ok(ours) => *ours,
+                    Err(inner) => Error::Sqlite(rusqlite::Error::FromSqlConversionFailure(
+                        column, kind, inner,
+                    )),
+                }
+            }
+            other => Error::Sqlite(other),
+        }
+    }
 }
 
 impl Error {

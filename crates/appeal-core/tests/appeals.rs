@@ -712,4 +712,20 @@ async fn stored_json_that_does_not_parse_is_an_error_never_an_empty_value() {
     let err = appeal_core::signatories::get(&t.db, id).await.unwrap_err();
     assert_eq!(err.code(), "damaged", "{err}");
     assert!(err.to_string().contains("custom fields"), "{err}");
+    // An import that would merge into them reads them the same way, and stores nothing.
+    let imports_before = t.count("SELECT COUNT(*) FROM imports").await;
+    let err = appeal_core::imports::run(
+        &t.db,
+        &common::fixture("action_network.csv"),
+        &t.opts(),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("custom fields"), "{err}");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM imports").await,
+        imports_before
+    );
 }

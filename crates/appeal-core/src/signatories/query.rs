@@ -36,8 +36,9 @@ pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
 }
 
 /// A person's fields from a bulk-connection row whose columns, from `first`, are
-/// [`FIELD_COLUMNS`] in order. Unreadable tags or custom fields are an error: an import
-/// merging into this person, or a merge writing to them, must not take them as empty.
+/// [`FIELD_COLUMNS`] in order. Unreadable tags or custom fields are the same `damaged` error
+/// as in [`fields_from_row`]: an import merging into this person, or a merge writing to
+/// them, must not take them as empty.
 pub(crate) fn fields_from_bulk_row(
     row: &rusqlite::Row<'_>,
     first: usize,
@@ -59,13 +60,18 @@ pub(crate) fn fields_from_bulk_row(
         consent_at: text(10)?,
         consent_source: text(11)?,
         subscription: Subscription::parse(crate::db::text(row, first + 12)?),
-        tags: json(tags, first + 13)?,
-        custom: json(custom, first + 14)?,
+        tags: json(tags, first + 13, "a person's tags")?,
+        custom: json(custom, first + 14, "a person's custom fields")?,
     })
 }
 
-fn json<T: serde::de::DeserializeOwned>(text: &str, column: usize) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
+/// [`crate::db::stored_json`] inside a rusqlite row mapping; the error converts back.
+fn json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    column: usize,
+    what: &str,
+) -> rusqlite::Result<T> {
+    crate::db::stored_json(text, what).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
     })
 }

@@ -224,16 +224,8 @@ impl Writer {
             bind(&f.consent_at)?;
             bind(&f.consent_source)?;
             bind(&f.subscription.as_str())?;
-            bind(&if f.tags.is_empty() {
-                "[]".to_string()
-            } else {
-                serde_json::to_string(&f.tags).expect("strings serialise")
-            })?;
-            bind(&if f.custom.is_empty() {
-                "{}".to_string()
-            } else {
-                serde_json::to_string(&f.custom).expect("strings serialise")
-            })?;
+            bind(&serde_json::to_string(&f.tags).expect("strings serialise"))?;
+            bind(&serde_json::to_string(&f.custom).expect("strings serialise"))?;
             bind(&self.import_id)?;
             bind(&self.now)?;
             bind(&self.now)?;

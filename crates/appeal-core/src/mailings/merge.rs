@@ -118,8 +118,9 @@ pub async fn merge(
     };
     let audience = Audience::open(db, &mailing).await?;
     let created = std::sync::Arc::new(now());
-    // Three stages at once, each a page ahead of the next: reading the audience (a pool
-    // connection), rendering (every core), and writing into the outbox (the bulk connection).
+    // Three stages at once, each a page ahead of the next: reading the audience (a bulk
+    // connection of its own), rendering (every core), and writing into the outbox (this
+    // transaction's bulk connection).
     // Whichever stage fails first ends them all, and nothing is committed.
     let mut rendered = spawn_rendering(
         crate::db::read_ahead(db.clone(), audience),
@@ -305,11 +306,8 @@ fn prepare_all(
                         .zip(chunk)
                         .map(|(seq, p)| {
                             let letter = prepare(p, mailing, shared)?;
-                            let attachments = if letter.attachments.is_empty() {
-                                "[]".to_string()
-                            } else {
-                                serde_json::to_string(&letter.attachments).expect("paths serialise")
-                            };
+                            let attachments = serde_json::to_string(&letter.attachments)
+                                .expect("paths serialise");
                             Ok(Ready {
                                 letter,
                                 message_id: ids.get(seq + 1),

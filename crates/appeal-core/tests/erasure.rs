@@ -39,6 +39,17 @@ async fn big_list_with_zofia(t: &TestDb) -> i64 {
     .unwrap()
 }
 
+/// Another program in the middle of a read: a snapshot held open on the database, and the
+/// number of people it sees.
+fn reading(path: &std::path::Path) -> (rusqlite::Connection, i64) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch("BEGIN").unwrap();
+    let n = c
+        .query_row("SELECT COUNT(*) FROM signatories", [], |r| r.get(0))
+        .unwrap();
+    (c, n)
+}
+
 fn traces(t: &TestDb) -> (bool, bool) {
     let found = |name: &str| {
         std::fs::read(t.dir.path().join(name))
@@ -71,11 +82,7 @@ async fn erasure_waits_for_a_reader_on_an_older_snapshot_before_emptying_the_log
     // Another program in the middle of a read, which it finishes 600 ms later.
     let path = t.dir.path().join("test.db");
     let reader = std::thread::spawn(move || {
-        let c = rusqlite::Connection::open(path).unwrap();
-        c.execute_batch("BEGIN").unwrap();
-        let n: i64 = c
-            .query_row("SELECT COUNT(*) FROM signatories", [], |r| r.get(0))
-            .unwrap();
+        let (c, n) = reading(&path);
         std::thread::sleep(Duration::from_millis(600));
         c.execute_batch("COMMIT").unwrap();
         n
@@ -98,11 +105,7 @@ async fn erasure_says_so_when_a_reader_keeps_the_log_from_being_emptied() {
     let t = fresh().await;
     let id = big_list_with_zofia(&t).await;
     t.db.settle().await;
-    let c = rusqlite::Connection::open(t.dir.path().join("test.db")).unwrap();
-    c.execute_batch("BEGIN").unwrap();
-    let _: i64 = c
-        .query_row("SELECT COUNT(*) FROM signatories", [], |r| r.get(0))
-        .unwrap();
+    let (c, _) = reading(&t.dir.path().join("test.db"));
     // Held past the 10-second busy timeout.
     let r = erase::erase(&t.db, id).await.unwrap();
     assert!(

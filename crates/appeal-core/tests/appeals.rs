@@ -151,18 +151,7 @@ async fn an_unknown_field_is_named_with_the_closest_one_and_syntax_errors_with_l
 async fn rendering_escapes_merged_values_in_html_keeps_them_in_text_and_picks_the_language() {
     let t = fresh().await;
     t.import("hostile.csv").await;
-    let scripter = appeal_core::signatories::list(
-        &t.db,
-        &appeal_core::signatories::SignatoryQuery {
-            search: Some("scripter".into()),
-            limit: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .rows[0]
-        .id;
+    let scripter = t.search("scripter").await.rows[0].id;
     let person = appeal_core::signatories::get(&t.db, scripter)
         .await
         .unwrap()

@@ -4,7 +4,7 @@ mod common;
 
 use appeal_core::imports::{self, ImportOptions, OnExisting};
 use appeal_core::progress::Silent;
-use appeal_core::signatories::{self, SignatoryQuery, erase};
+use appeal_core::signatories::erase;
 use common::{fixture, fresh};
 
 #[tokio::test]
@@ -198,16 +198,7 @@ async fn undo_removes_people_it_added_and_restores_people_it_changed() {
         None,
         "Nova gone"
     );
-    let search = signatories::list(
-        &t.db,
-        &SignatoryQuery {
-            search: Some("Nova".into()),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let search = t.search("Nova").await;
     assert_eq!(search.total, 0, "and gone from search");
     let again = imports::undo(&t.db, r.import_id.unwrap())
         .await
@@ -238,16 +229,7 @@ async fn an_erased_person_is_gone_everywhere_and_not_brought_back_by_a_reimport(
     let r = erase::erase(&t.db, id).await.unwrap();
     assert_eq!((r.signatures, r.rejected_rows, r.suppressed), (1, 1, true));
     assert_eq!(t.field("jonas.weber@example.org", "email").await, None);
-    let hits = signatories::list(
-        &t.db,
-        &SignatoryQuery {
-            search: Some("jonas".into()),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let hits = t.search("jonas").await;
     assert_eq!(hits.total, 0);
     let kept: Option<String> = sqlx::query_scalar("SELECT email FROM suppressions")
         .fetch_one(t.db.pool())

@@ -47,15 +47,7 @@ async fn search_matches_word_prefixes_of_name_email_and_town_in_any_script() {
     let t = fresh().await;
     t.import("action_network.csv").await;
     t.import("speakout_utf16.csv").await;
-    let find = |s: &str| {
-        let q = SignatoryQuery {
-            search: Some(s.into()),
-            limit: 50,
-            ..Default::default()
-        };
-        let db = t.db.clone();
-        async move { signatories::list(&db, &q).await.unwrap() }
-    };
+    let find = |s: &'static str| t.search(s);
     assert_eq!(find("petr").await.total, 1);
     assert_eq!(
         find("ham").await.rows[0].first_name.as_deref(),
@@ -98,33 +90,13 @@ async fn search_matches_word_prefixes_of_name_email_and_town_in_any_script() {
 async fn editing_checks_the_same_rules_as_importing_and_keeps_addresses_unique() {
     let t = fresh().await;
     t.import("action_network.csv").await;
-    let anna = signatories::list(
-        &t.db,
-        &SignatoryQuery {
-            search: Some("anna".into()),
-            limit: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .rows[0]
-        .id;
+    let anna = t.search("anna").await.rows[0].id;
     let mut f = signatories::get(&t.db, anna).await.unwrap().fields;
     f.town = Some("  Leipzig ".into());
     let saved = signatories::update(&t.db, anna, &f).await.unwrap();
     assert_eq!(saved.fields.town.as_deref(), Some("Leipzig"));
     assert_eq!(saved.petitions, vec!["Open letter".to_string()]);
-    let found = signatories::list(
-        &t.db,
-        &SignatoryQuery {
-            search: Some("leipzig".into()),
-            limit: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let found = t.search("leipzig").await;
     assert_eq!(
         found.rows.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![anna],

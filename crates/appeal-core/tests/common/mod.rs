@@ -8,6 +8,7 @@ use appeal_core::Db;
 use appeal_core::campaigns;
 use appeal_core::imports::{self, ImportOptions, ImportReport};
 use appeal_core::progress::Silent;
+use appeal_core::signatories::{self, SignatoryPage, SignatoryQuery};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,6 +62,16 @@ impl TestDb {
             .fetch_one(self.db.pool())
             .await
             .unwrap()
+    }
+
+    /// What the signatories table's search box finds for `words` (the first 50 rows).
+    pub async fn search(&self, words: &str) -> SignatoryPage {
+        let q = SignatoryQuery {
+            search: Some(words.into()),
+            limit: 50,
+            ..Default::default()
+        };
+        signatories::list(&self.db, &q).await.unwrap()
     }
 
     pub async fn people(&self) -> i64 {

@@ -102,6 +102,19 @@ def fault_kind(address: str):
     return None
 
 
+def append_only(path: str) -> int:
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+
+def write_record(fd: int, record: dict):
+    """One JSON line in one write(2) on an O_APPEND descriptor, so a killed server leaves
+    whole lines. Readers still take only lines whose newline is written: a reader racing the
+    write can see part of a line that crosses a page of the file."""
+    line = (json.dumps(record) + "\n").encode("utf-8")
+    written = os.write(fd, line)
+    assert written == len(line), "a short write to a local log file"
+
+
 class Recorder:
     """aiosmtpd handler: records messages, and injects faults if asked."""
 
@@ -114,19 +127,18 @@ class Recorder:
                     if f.endswith(".eml") and f[:-4].isdigit()]
         self.n = max(existing, default=0)
         self.queue_prefix = secrets.randbits(24)
-        self.log = open(os.path.join(directory, "log.jsonl"), "a", encoding="utf-8")
-        self.fault_log = open(os.path.join(directory, "faults.jsonl"), "a", encoding="utf-8")
+        self.log = append_only(os.path.join(directory, "log.jsonl"))
+        self.fault_log = append_only(os.path.join(directory, "faults.jsonl"))
         self.temp_seen = collections.Counter()
         self.throttled = set()
         self.dropped = set()
 
     def close(self):
-        self.log.close()
-        self.fault_log.close()
+        os.close(self.log)
+        os.close(self.fault_log)
 
     def note_fault(self, rcpt: str, fault: str):
-        self.fault_log.write(json.dumps({"rcpt": rcpt, "fault": fault}) + "\n")
-        self.fault_log.flush()
+        write_record(self.fault_log, {"rcpt": rcpt, "fault": fault})
 
     # --- AUTH (aiosmtpd "authenticator" callable) ---
 
@@ -196,15 +208,14 @@ class Recorder:
         queue_id = f"{self.queue_prefix:06X}{n & 0xFFFFFF:06X}"
         with open(os.path.join(self.dir, f"{n:06d}.eml"), "wb") as f:
             f.write(data)
-        self.log.write(json.dumps({
+        write_record(self.log, {
             "n": n,
             "mail_from": envelope.mail_from,
             "rcpt": envelope.rcpt_tos,
             "message_id": message_id(data),
             "size": len(data),
             "queue_id": queue_id,
-        }) + "\n")
-        self.log.flush()
+        })
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
 

@@ -59,11 +59,8 @@ impl Server {
 
     /// One JSON object per message received so far.
     pub fn received(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.dir.join("log.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
+        complete_lines(&std::fs::read(self.dir.join("log.jsonl")).unwrap_or_default())
+            .map(|l| serde_json::from_slice(l).unwrap())
             .collect()
     }
 
@@ -78,6 +75,24 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The lines of a log another process is still appending to, without the last one unless its
+/// newline has been written: a read can land between the bytes of one record (a record that
+/// crosses a page of the file is copied in two steps), and half a record is not one.
+fn complete_lines(log: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let end = log.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    log[..end]
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty())
+}
+
+#[test]
+fn a_record_still_being_written_is_not_read() {
+    let log = b"{\"n\":1}\n{\"n\":2}\n{\"n\":3,\"mess";
+    let lines: Vec<&[u8]> = complete_lines(log).collect();
+    assert_eq!(lines, [&b"{\"n\":1}"[..], &b"{\"n\":2}"[..]]);
+    assert_eq!(complete_lines(b"{\"n\":1").count(), 0);
 }
 
 /// A throwaway CA, a server certificate for localhost signed by it, and an unrelated CA.

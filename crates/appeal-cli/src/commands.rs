@@ -214,6 +214,34 @@ fn print_report(r: &imports::ImportReport) {
             r.rejected - 20
         );
     }
+    if r.folded > 0 {
+        println!(
+            "  folded:     {} (line breaks inside one-line cells joined)",
+            r.folded
+        );
+        for f in r.folds.iter().take(20) {
+            println!(
+                "    line {}: {} {:?} stored as {:?}",
+                f.line, f.field, f.from, f.to
+            );
+        }
+        if r.folded > 20 {
+            println!(
+                "    ... and {} more (the first 1,000 with --json)",
+                r.folded - 20
+            );
+        }
+    }
+    if !r.kept_as_custom.is_empty() {
+        println!(
+            "  no petition chosen: {} kept as custom fields of each person (choose a petition with --petition to store them as signatures)",
+            r.kept_as_custom
+                .iter()
+                .map(|h| format!("\"{h}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
 }
 
 async fn imports_cmd(db: &Db, cmd: ImportsCmd, json: bool) -> Result<()> {

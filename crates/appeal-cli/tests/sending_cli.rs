@@ -841,6 +841,53 @@ fn killed_mid_send_nothing_is_lost_and_nothing_repeats_silently() {
     }
 }
 
+/// Two programs on one database file: a send writing its outbox for seconds while other
+/// `appeal` runs start, write, read and exit beside it (each closing the file as it goes, the
+/// moment SQLite decides whether it was the last user and may delete the write-ahead log).
+/// Every write of both is in the file afterwards, and the log was never deleted under the send.
+#[test]
+fn a_send_and_other_runs_on_one_database_lose_no_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let server = Server::start(&dir.path().join("rec"), &[]);
+    let mailing = merged_mailing(&db, &as_refs(&many(3000)));
+    add_plain_account(&db, server.port, &["--concurrency", "2"]);
+
+    let mut send = sending_until(&db, mailing, &server, 1);
+    let names: Vec<String> = (1..=12).map(|i| format!("Campaign {i}")).collect();
+    for name in &names {
+        ok_json(&db, &["campaign", "add", name]);
+        let listed = ok_json(&db, &["campaign", "list"]).to_string();
+        assert!(listed.contains(name.as_str()), "{listed}");
+        if send.try_wait().unwrap().is_none() {
+            let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+            let fds = std::fs::read_dir(format!("/proc/{}/fd", send.id())).unwrap();
+            let deleted: Vec<String> = fds
+                .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+                .map(|target| target.display().to_string())
+                .filter(|t| t.starts_with(wal.to_str().unwrap()) && t.ends_with("(deleted)"))
+                .collect();
+            assert!(
+                deleted.is_empty(),
+                "the send's log was deleted under it: {deleted:?}"
+            );
+        }
+    }
+    assert!(send.wait().unwrap().success());
+
+    let s = status(&db, mailing);
+    assert_eq!(
+        (s["finished"].as_bool(), s["counts"]["sent"].as_i64()),
+        (Some(true), Some(3000)),
+        "{s}"
+    );
+    assert_eq!(server.received().len(), 3000);
+    let listed = ok_json(&db, &["campaign", "list"]).to_string();
+    for name in &names {
+        assert!(listed.contains(name.as_str()), "{name} is kept: {listed}");
+    }
+}
+
 /// Needs a Secret Service: `scripts/test.sh` runs it under `dbus-run-session` with
 /// gnome-keyring unlocked (`cargo test -p appeal-cli --test sending_cli -- --ignored`).
 #[test]

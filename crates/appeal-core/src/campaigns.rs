@@ -6,7 +6,6 @@ use ts_rs::TS;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::time_util::now;
 
 #[derive(Debug, Clone, Serialize, FromRow, TS)]
 #[ts(export)]
@@ -44,7 +43,7 @@ pub async fn create_campaign(db: &Db, name: &str) -> Result<Campaign> {
     let name = clean_name("campaign", name)?;
     let id = sqlx::query("INSERT INTO campaigns (name, created_at) VALUES (?, ?)")
         .bind(&name)
-        .bind(now())
+        .bind(db.now())
         .execute(db.pool())
         .await
         .map_err(|e| match e {
@@ -102,7 +101,7 @@ pub async fn create_petition(db: &Db, campaign_id: i64, title: &str) -> Result<P
     let id = sqlx::query("INSERT INTO petitions (campaign_id, title, created_at) VALUES (?, ?, ?)")
         .bind(campaign_id)
         .bind(&title)
-        .bind(now())
+        .bind(db.now())
         .execute(db.pool())
         .await
         .map_err(|e| match e {

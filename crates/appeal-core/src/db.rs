@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use ts_rs::TS;
 
 use crate::error::{Error, Result};
+use crate::time_util::Clock;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -25,6 +26,8 @@ pub struct Db {
     path: PathBuf,
     /// Checkpoints left running after big writes (see [`Bulk::commit`]); `close` waits for them.
     checkpoints: Checkpoints,
+    /// Where this handle's dates and stored times come from (the machine's by default).
+    clock: Clock,
 }
 
 type Checkpoints = Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>;
@@ -93,11 +96,27 @@ impl Db {
             pool,
             path,
             checkpoints: Checkpoints::default(),
+            clock: Clock::system(),
         };
         db.refuse_newer_schema().await?;
         MIGRATOR.run(&db.pool).await?;
         crate::suppression::ensure_salt(&db).await?;
         Ok(db)
+    }
+
+    /// The same handle reading its dates and times from `clock` (tests fix one).
+    pub fn with_clock(mut self, clock: Clock) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, as stored: UTC to the second.
+    pub(crate) fn now(&self) -> String {
+        self.clock.stamp()
     }
 
     pub fn pool(&self) -> &SqlitePool {

@@ -23,3 +23,4 @@ mod time_util;
 pub use db::{Db, DbInfo};
 pub use error::{AppError, Error, Result};
 pub use progress::Progress;
+pub use time_util::Clock;

@@ -14,7 +14,6 @@ use ts_rs::TS;
 use crate::db::Db;
 use crate::error::Result;
 use crate::signatories::normalise_email;
-use crate::time_util::now;
 
 const SALT_KEY: &str = "suppression_salt";
 
@@ -98,7 +97,7 @@ pub async fn add(
     .bind(hasher.hash(&key))
     .bind(keep_address.then_some(key))
     .bind(reason.as_str())
-    .bind(now())
+    .bind(db.now())
     .execute(db.pool())
     .await?;
     Ok(done.rows_affected() == 1)
@@ -166,7 +165,7 @@ pub async fn import_list(
     };
     let header_row = (1u64, table.headers.clone());
     let rows = std::iter::once(&header_row).chain(table.rows.iter());
-    let at = now();
+    let at = db.now();
     let mut tx = db.pool().begin().await?;
     for (i, (line, cells)) in rows.enumerate() {
         let found = cells

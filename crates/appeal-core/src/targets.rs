@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::export::CsvOut;
 use crate::imports::RejectedRow;
 use crate::signatories::is_valid_email;
-use crate::time_util::now;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromRow, TS)]
 #[ts(export)]
@@ -139,8 +138,8 @@ async fn write(
     id: Option<i64>,
     campaign_id: i64,
     f: &TargetFields,
+    ts: &str,
 ) -> Result<i64> {
-    let ts = now();
     let q = match id {
         Some(_) => sqlx::query(
             "UPDATE targets SET name = ?, title = ?, organisation = ?, email = ?, address = ?, country = ?,
@@ -160,10 +159,10 @@ async fn write(
         .bind(&f.country)
         .bind(&f.language)
         .bind(&f.form_of_address)
-        .bind(&ts);
+        .bind(ts);
     let done = match id {
         Some(id) => q.bind(id).bind(campaign_id).execute(&mut *conn).await?,
-        None => q.bind(&ts).bind(campaign_id).execute(&mut *conn).await?,
+        None => q.bind(ts).bind(campaign_id).execute(&mut *conn).await?,
     };
     match id {
         Some(id) if done.rows_affected() == 0 => {
@@ -178,7 +177,7 @@ pub async fn create(db: &Db, campaign_id: i64, fields: &TargetFields) -> Result<
     crate::campaigns::get_campaign(db, campaign_id).await?;
     let f = tidy(fields.clone()).map_err(Error::InvalidInput)?;
     let mut conn = db.pool().acquire().await?;
-    let id = write(&mut conn, None, campaign_id, &f).await?;
+    let id = write(&mut conn, None, campaign_id, &f, &db.now()).await?;
     get(db, id).await
 }
 
@@ -186,7 +185,7 @@ pub async fn update(db: &Db, id: i64, fields: &TargetFields) -> Result<Target> {
     let t = get(db, id).await?;
     let f = tidy(fields.clone()).map_err(Error::InvalidInput)?;
     let mut conn = db.pool().acquire().await?;
-    write(&mut conn, Some(id), t.campaign_id, &f).await?;
+    write(&mut conn, Some(id), t.campaign_id, &f, &db.now()).await?;
     get(db, id).await
 }
 
@@ -320,7 +319,7 @@ pub async fn import(db: &Db, campaign_id: i64, path: &Path) -> Result<TargetImpo
                     (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
                     _ => t.fields.name == f.name,
                 });
-                write(&mut tx, same.map(|t| t.id), campaign_id, &f).await?;
+                write(&mut tx, same.map(|t| t.id), campaign_id, &f, &db.now()).await?;
                 if same.is_some() {
                     report.updated += 1
                 } else {

@@ -9,7 +9,7 @@ use appeal_core::signatories::erase;
 use appeal_core::targets::{self, TargetFields};
 use appeal_core::templates::render::{Context, format_date, render};
 use appeal_core::templates::{self, TemplateDraft, TemplatePart, TemplateVariant};
-use common::{TestDb, fresh};
+use common::{TestDb, fresh, fresh_at};
 use mail_parser::{MessageParser, MimeHeaders};
 
 fn variant(language: &str, subject: &str, body: &str) -> TemplateVariant {
@@ -525,9 +525,56 @@ async fn attachments_by_templated_path_are_checked_before_merging_and_frozen_by_
 
 #[tokio::test]
 async fn printable_letters_are_one_page_each_with_cyrillic_and_accents_as_written() {
-    let t = fresh().await;
+    let pages = printed_letters(fresh().await, "ru").await;
+    assert!(
+        pages[0].contains("Уважаемый господин Генеральный прокурор!"),
+        "Cyrillic prints as written: {}",
+        pages[0]
+    );
+    assert!(
+        pages[0].contains("Освободите N."),
+        "the subject in the letter's language: {}",
+        pages[0]
+    );
+    assert_eq!(
+        dateline(&pages[0]),
+        "Lyon, 23 ноября 2026 г.",
+        "the place and the clock's date in the letter's language"
+    );
+    assert!(pages[2].contains("Ана Иванова") && pages[2].contains("Београд"));
+}
+
+#[tokio::test]
+async fn a_printed_letter_carries_the_date_of_the_clock_it_is_given_in_its_language() {
+    // A leap day, and the last evening of a year: the date is the clock's, never the machine's.
+    let pages = printed_letters(
+        fresh_at(time::macros::datetime!(2028-02-29 12:00 UTC)).await,
+        "en",
+    )
+    .await;
+    assert_eq!(dateline(&pages[0]), "Lyon, 29 February 2028");
+    let pages = printed_letters(
+        fresh_at(time::macros::datetime!(2026-12-31 18:00 UTC)).await,
+        "ru",
+    )
+    .await;
+    assert_eq!(dateline(&pages[0]), "Lyon, 31 декабря 2026 г.");
+}
+
+/// The line of a printed page that holds its date: the one after the recipient's address.
+fn dateline(page: &str) -> String {
+    page.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("Lyon, "))
+        .unwrap_or_else(|| panic!("no dateline on the page: {page}"))
+        .to_string()
+}
+
+/// The signatories of the SpeakOut fixture each writing to the prosecutor in `language`,
+/// printed to PDF and read back with pdftotext, a page a letter.
+async fn printed_letters(t: TestDb, language: &str) -> Vec<String> {
     t.import("speakout_utf16.csv").await;
-    prosecutor(&t, Some("prokuror@gov.example"), "ru").await;
+    prosecutor(&t, Some("prokuror@gov.example"), language).await;
     let tpl = template(
         &t,
         vec![
@@ -574,17 +621,7 @@ async fn printable_letters_are_one_page_each_with_cyrillic_and_accents_as_writte
         pages[0].contains("1 Justice Square") && pages[0].contains("101000 Capital"),
         "the recipient's address lines"
     );
-    assert!(
-        pages[0].contains("Уважаемый господин Генеральный прокурор!"),
-        "Cyrillic prints as written: {}",
-        pages[0]
-    );
-    assert!(
-        pages[0].contains("Освободите N.") && pages[0].contains("ноября"),
-        "subject and date in the letter's language: {}",
-        pages[0]
-    );
-    assert!(pages[2].contains("Ана Иванова") && pages[2].contains("Београд"));
+    pages.into_iter().map(str::to_string).collect()
 }
 
 #[tokio::test]

@@ -2,6 +2,9 @@
 
 mod common;
 
+use std::collections::HashMap;
+
+use appeal_core::export::{self, ExportOptions, ExportPreset};
 use appeal_core::imports::{self, ImportOptions, OnExisting};
 use appeal_core::progress::Silent;
 use appeal_core::signatories::erase;
@@ -78,7 +81,6 @@ async fn hostile_rows_are_rejected_with_line_and_reason_and_the_rest_stored_verb
     assert_eq!(
         got,
         vec![
-            (4, "first name contains a line break"),
             (6, "the row has 7 cells but the header has 5 columns"),
             (
                 7,
@@ -87,7 +89,16 @@ async fn hostile_rows_are_rejected_with_line_and_reason_and_the_rest_stored_verb
             (8, "first name contains a control character (U+0000)"),
         ]
     );
-    assert_eq!(r.imported, 4);
+    assert_eq!(r.imported, 5);
+    assert_eq!(
+        t.field("lb@example.org", "first_name").await.as_deref(),
+        Some("Line Break"),
+        "a name's line break is folded to a space, and the report says so"
+    );
+    assert_eq!(
+        (r.folded, r.folds[0].line, r.folds[0].field.as_str()),
+        (1, 4, "first name")
+    );
     assert_eq!(
         t.field("script@example.org", "first_name").await.as_deref(),
         Some("<script>alert(1)</script>"),
@@ -106,14 +117,14 @@ async fn hostile_rows_are_rejected_with_line_and_reason_and_the_rest_stored_verb
     let n = imports::save_rejects(&t.db, r.import_id.unwrap(), &saved)
         .await
         .unwrap();
-    assert_eq!(n, 4);
+    assert_eq!(n, 3);
     let text = std::fs::read_to_string(&saved).unwrap();
     assert!(text.starts_with(
         "\u{feff}first_name,last_name,email,town,note,Rejected line,Rejected because"
     ));
     let back = imports::preview(&t.db, &saved, &t.opts()).await.unwrap();
     assert_eq!(
-        back.report.rows, 4,
+        back.report.rows, 3,
         "the saved rejects can be fixed and read back"
     );
 }
@@ -299,4 +310,116 @@ async fn progress_is_reported_and_ends_at_the_whole_file() {
     );
     let last = seen.last().unwrap();
     assert_eq!((last.rows, last.bytes), (10_000, last.total_bytes));
+}
+
+/// The signature list exported for delivery (every column), read back with the csv crate:
+/// a header row and one record per person, keyed by column name.
+async fn exported(t: &common::TestDb, petition_id: Option<i64>) -> Vec<HashMap<String, String>> {
+    let out = t.path("export.csv");
+    let opts = ExportOptions {
+        petition_id,
+        preset: ExportPreset::All,
+        columns: Vec::new(),
+        bom: false,
+    };
+    export::export_signatures(&t.db, &out, &opts).await.unwrap();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_line_break_typed_into_an_excel_cell_keeps_the_person_and_folds_one_line_fields() {
+    let t = fresh().await;
+    let r = t.import("multiline.xlsx").await;
+    assert_eq!((r.imported, r.rejected), (2, 0), "{:?}", r.rejects);
+    let folds: Vec<(i64, &str, &str)> = r
+        .folds
+        .iter()
+        .map(|f| (f.line, f.field.as_str(), f.to.as_str()))
+        .collect();
+    assert_eq!(
+        folds,
+        [
+            (2, "town", "Казань; Татарстан, ул. Баумана, 1"),
+            (3, "first name", "Ирина Мария"),
+        ],
+        "the report lists every folded cell; the street's lines are kept, not folded, and a \
+         line break at the end of a cell (the postcode's) is trimmed like any other space"
+    );
+    assert_eq!(r.folded, 2);
+    assert_eq!(r.folds[0].from, "Казань; Татарстан\nул. Баумана, 1");
+
+    let rows = exported(&t, Some(t.petition)).await;
+    let gulnara = rows
+        .iter()
+        .find(|r| r["email"] == "gulnara@example.ru")
+        .unwrap();
+    assert_eq!(
+        gulnara["street"], "ул. Баумана, 1\nкв. 5",
+        "the street keeps its two lines"
+    );
+    assert_eq!(gulnara["town"], "Казань; Татарстан, ул. Баумана, 1");
+    assert_eq!(gulnara["signed_at"], "2026-10-05");
+    assert_eq!(gulnara["comment"], "Свободу N.!\nПишу от всей семьи.");
+    let irina = rows
+        .iter()
+        .find(|r| r["email"] == "irina@example.ru")
+        .unwrap();
+    assert_eq!(
+        (irina["first_name"].as_str(), irina["postcode"].as_str()),
+        ("Ирина Мария", "443001")
+    );
+    for row in &rows {
+        for (column, value) in row {
+            if column != "street" && column != "comment" {
+                assert!(
+                    !value.contains(['\n', '\r']),
+                    "{column} is one line: {value:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_a_petition_the_date_and_comment_columns_are_kept_as_custom_fields() {
+    let t = fresh().await;
+    let opts = ImportOptions::default();
+    let dry = imports::preview(&t.db, &fixture("multiline.xlsx"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(
+        dry.report.kept_as_custom,
+        ["Дата подписи", "Комментарий"],
+        "the preview says which columns are kept as custom fields, before anything is stored"
+    );
+    let r = t.import_with("multiline.xlsx", &opts).await;
+    assert_eq!(r.kept_as_custom, ["Дата подписи", "Комментарий"]);
+    assert_eq!(r.imported, 2);
+    let rows = exported(&t, None).await;
+    let gulnara = rows
+        .iter()
+        .find(|r| r["email"] == "gulnara@example.ru")
+        .unwrap();
+    assert_eq!(gulnara["Дата подписи"], "2026-10-05");
+    assert_eq!(gulnara["Комментарий"], "Свободу N.!\nПишу от всей семьи.");
+
+    // With a petition they are the signature's, and no custom field is made of them.
+    let t = fresh().await;
+    let r = t.import("multiline.xlsx").await;
+    assert!(r.kept_as_custom.is_empty());
+    let rows = exported(&t, Some(t.petition)).await;
+    assert!(!rows[0].contains_key("Дата подписи"));
+    assert_eq!(rows[0]["signed_at"], "2026-10-05");
 }

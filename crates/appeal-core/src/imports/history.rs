@@ -11,7 +11,6 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::signatories::SignatoryFields;
 use crate::signatories::query::write_fields;
-use crate::time_util::now;
 
 #[derive(Debug, Clone, Serialize, FromRow, TS)]
 #[ts(export)]
@@ -88,7 +87,7 @@ pub async fn undo(db: &Db, id: i64) -> Result<UndoReport> {
             ))
         })?;
         let key = crate::signatories::dedupe_key(&fields);
-        write_fields(&mut tx, signatory_id, key.as_deref(), &fields).await?;
+        write_fields(&mut tx, signatory_id, key.as_deref(), &fields, &db.now()).await?;
         report.restored += 1;
     }
 
@@ -129,7 +128,7 @@ pub async fn undo(db: &Db, id: i64) -> Result<UndoReport> {
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE imports SET undone_at = ? WHERE id = ?")
-        .bind(now())
+        .bind(db.now())
         .bind(id)
         .execute(&mut *tx)
         .await?;

@@ -22,7 +22,6 @@ use crate::progress::Progress;
 use crate::signatories::SignatoryFields;
 use crate::signatories::erase::suppression_subject;
 use crate::suppression::{self, Hasher};
-use crate::time_util::now;
 
 pub use history::{ImportSummary, UndoReport, list, save_rejects, undo};
 pub use mapping::{ColumnMapping, Field};
@@ -96,7 +95,28 @@ pub struct ImportReport {
     pub rejected: i64,
     /// The rejected rows (the first 10,000; all are kept with the import).
     pub rejects: Vec<RejectedRow>,
+    /// Cells of accepted rows whose line breaks were folded into one line (town, postcode,
+    /// country, phone, names); a street's line breaks are kept as its lines and not counted.
+    pub folded: i64,
+    /// The folded cells (the first 1,000), with their line in the file.
+    pub folds: Vec<FoldedRow>,
+    /// Columns mapped to a signature's date or comment, kept as custom fields of the person
+    /// because no petition was chosen (there is no signature to hold them).
+    pub kept_as_custom: Vec<String>,
 }
+
+/// A cell of the file whose line breaks were folded, and where.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct FoldedRow {
+    pub line: i64,
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// How many folded cells a report lists.
+const MAX_REPORTED_FOLDS: usize = 1_000;
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
@@ -157,6 +177,8 @@ fn delimiter_name(d: u8) -> String {
 struct Parsed {
     drafts: Vec<row::Draft>,
     rejects: Vec<RejectedRow>,
+    folded: i64,
+    folds: Vec<FoldedRow>,
     rows: i64,
     suppressed: i64,
     position: u64,
@@ -170,11 +192,13 @@ fn spawn_reader(
     suppressed: std::collections::HashSet<String>,
     hasher: Hasher,
     sample: std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>,
+    petition: bool,
 ) -> tokio::sync::mpsc::Receiver<Result<Parsed>> {
     let (tx, rx) = tokio::sync::mpsc::channel(2);
     tokio::task::spawn_blocking(move || {
         let mut rec = StringRecord::new();
         let mut cur = Parsed::default();
+        let mut folds_listed = 0;
         loop {
             let line = match src.next_row(&mut rec) {
                 Ok(Some(line)) => line,
@@ -193,13 +217,25 @@ fn spawn_reader(
             {
                 s.push(rec.iter().map(str::to_string).collect());
             }
-            match row::convert(&rec, &mapping, &src.file_name) {
+            match row::convert(&rec, &mapping, &src.file_name, petition) {
                 Err(reason) => cur.rejects.push(RejectedRow {
                     line: line as i64,
                     reason,
                     values: rec.iter().map(str::to_string).collect(),
                 }),
-                Ok(d) => {
+                Ok(mut d) => {
+                    cur.folded += d.folded.len() as i64;
+                    for f in d.folded.drain(..) {
+                        if folds_listed < MAX_REPORTED_FOLDS {
+                            folds_listed += 1;
+                            cur.folds.push(FoldedRow {
+                                line: line as i64,
+                                field: f.field,
+                                from: f.from,
+                                to: f.to,
+                            });
+                        }
+                    }
                     let on_list = !suppressed.is_empty()
                         && suppression_subject(&d.fields)
                             .is_some_and(|s| suppressed.contains(&hasher.hash(&s)));
@@ -248,6 +284,14 @@ async fn execute(
     .expect("the file reader does not panic")?;
     let mut mapping = mapping::guess(&src.headers);
     mapping::apply_overrides(&mut mapping, &opts.mapping)?;
+    let kept_as_custom = match opts.petition_id {
+        Some(_) => Vec::new(),
+        None => mapping
+            .iter()
+            .filter(|m| matches!(m.field, Field::SignedAt | Field::Comment))
+            .map(|m| m.header.clone())
+            .collect(),
+    };
     if let Some(p) = opts.petition_id {
         campaigns::get_petition(db, p).await?;
     }
@@ -265,10 +309,12 @@ async fn execute(
         mapping: serde_json::to_string(&mapping).expect("mapping serialises"),
         on_existing: opts.on_existing,
         petition_id: opts.petition_id,
+        created_at: db.now(),
     };
     let mut writer = bulk.run(move |c| row.insert(c)).await?;
     let mut report = ImportReport {
         dry_run,
+        kept_as_custom,
         ..Default::default()
     };
     let mut drafts = Vec::new();
@@ -286,17 +332,26 @@ async fn execute(
         report: ImportReport::default(),
     };
     let sample = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut batches = spawn_reader(src, mapping.clone(), suppressed, hasher, sample.clone());
+    let mut batches = spawn_reader(
+        src,
+        mapping.clone(),
+        suppressed,
+        hasher,
+        sample.clone(),
+        opts.petition_id.is_some(),
+    );
     // Rejected rows keep their normalised address, so erasure can find them.
     let email_column = mapping
         .iter()
         .find(|m| m.field == Field::Email)
         .map(|m| m.index as usize);
     while let Some(batch) = batches.recv().await {
-        let batch = batch?;
+        let mut batch = batch?;
         report.rows += batch.rows;
         report.suppressed += batch.suppressed;
         report.rejected += batch.rejects.len() as i64;
+        report.folded += batch.folded;
+        report.folds.append(&mut batch.folds);
         for d in batch
             .drafts
             .iter()
@@ -369,6 +424,7 @@ struct ImportRow {
     mapping: String,
     on_existing: OnExisting,
     petition_id: Option<i64>,
+    created_at: String,
 }
 
 impl ImportRow {
@@ -385,7 +441,7 @@ impl ImportRow {
                 self.mapping,
                 self.on_existing.as_str(),
                 self.petition_id,
-                now()
+                self.created_at
             ],
         )?;
         store::Writer::new(
@@ -394,6 +450,7 @@ impl ImportRow {
             self.petition_id,
             self.on_existing,
             self.file_name,
+            self.created_at,
         )
     }
 }
@@ -443,7 +500,7 @@ pub fn fuzz_parse(bytes: &[u8], file_name: &str) {
     let mapping = mapping::guess(&src.headers);
     let mut rec = StringRecord::new();
     while let Ok(Some(_)) = src.next_row(&mut rec) {
-        let _ = row::convert(&rec, &mapping, file_name);
+        let _ = row::convert(&rec, &mapping, file_name, true);
     }
 }
 

@@ -12,6 +12,8 @@ pub(crate) struct Draft {
     pub signed_at: Option<String>,
     pub comment: Option<String>,
     pub key: Option<String>,
+    /// Cells whose line breaks were folded (see [`signatories::fold_line_breaks`]).
+    pub folded: Vec<signatories::FoldedCell>,
 }
 
 /// "yes", "да", "ja", "1", "true", "x" ... as a yes/no; `None` when not recognised.
@@ -31,11 +33,14 @@ fn set_once(slot: &mut Option<String>, value: &str) {
     }
 }
 
-/// Converts one record. `source` names the file for the consent record.
+/// Converts one record. `source` names the file for the consent record. Without a
+/// `petition` there is no signature to hold a row's date of signing and comment, so they are
+/// kept as custom fields of the person, under their column's header, rather than dropped.
 pub(crate) fn convert(
     rec: &StringRecord,
     mapping: &[ColumnMapping],
     source: &str,
+    petition: bool,
 ) -> Result<Draft, String> {
     if rec.len() > mapping.len() && rec.iter().skip(mapping.len()).any(|c| !c.trim().is_empty()) {
         return Err(format!(
@@ -90,9 +95,9 @@ pub(crate) fn convert(
                     .filter(|t| !t.is_empty())
                     .map(str::to_string),
             ),
-            Field::SignedAt => set_once(&mut d.signed_at, v),
-            Field::Comment => set_once(&mut d.comment, raw),
-            Field::Custom => {
+            Field::SignedAt if petition => set_once(&mut d.signed_at, v),
+            Field::Comment if petition => set_once(&mut d.comment, raw),
+            Field::Custom | Field::SignedAt | Field::Comment => {
                 f.custom
                     .entry(col.header.clone())
                     .or_insert_with(|| raw.to_string());
@@ -124,6 +129,7 @@ pub(crate) fn convert(
             return Err("the comment is longer than 10000 characters".into());
         }
     }
+    d.folded = signatories::fold_line_breaks(&mut d.fields);
     signatories::check(&d.fields)?;
     d.key = signatories::dedupe_key(&d.fields);
     Ok(d)

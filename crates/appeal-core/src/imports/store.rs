@@ -54,6 +54,7 @@ impl Writer {
         petition_id: Option<i64>,
         policy: OnExisting,
         source: String,
+        now: String,
     ) -> Result<Writer> {
         let max: Option<i64> =
             conn.query_row("SELECT MAX(id) FROM signatories", [], |r| r.get(0))?;
@@ -65,7 +66,7 @@ impl Writer {
             source,
             first_new_id: first,
             next_id: first,
-            now: crate::time_util::now(),
+            now,
             counts: Counts::default(),
         })
     }

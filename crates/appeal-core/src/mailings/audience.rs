@@ -257,7 +257,7 @@ impl Shared {
                 .name,
             hasher: Hasher::load(db).await?,
             suppressed: crate::suppression::all_hashes(db).await?,
-            today: time::OffsetDateTime::now_utc().date(),
+            today: db.clock().today(),
         })
     }
 }
@@ -472,6 +472,6 @@ pub async fn render_preview(
         sender_name: &campaign.name,
         sender_address: "",
     };
-    render(draft, &ctx, time::OffsetDateTime::now_utc().date())
+    render(draft, &ctx, db.clock().today())
         .map_err(|e| crate::error::Error::InvalidInput(format!("{} ({})", e.message, e.language)))
 }

@@ -14,6 +14,7 @@ use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
 use crate::templates::render::push_stored_html;
+use crate::time_util::Clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -71,11 +72,17 @@ pub(crate) struct Extras {
     /// Unsubscribe wording appended to the text and HTML parts.
     pub footer: Option<(String, String)>,
     pub test: bool,
+    /// The `Date:` header; the machine's clock when none is given.
+    pub date: Option<std::time::SystemTime>,
 }
 
 /// The message as an RFC 5322 document, multipart/alternative text + HTML.
-pub(crate) fn eml(m: &Stored, files: &AttachmentFiles) -> Result<Vec<u8>> {
-    Ok(message(m, &Extras::default(), files)?.formatted())
+pub(crate) fn eml(m: &Stored, files: &AttachmentFiles, clock: &Clock) -> Result<Vec<u8>> {
+    let x = Extras {
+        date: Some(clock.system_time()),
+        ..Extras::default()
+    };
+    Ok(message(m, &x, files)?.formatted())
 }
 
 /// Attachment files read and checked against their merge-time hash once per run (a send or
@@ -168,7 +175,7 @@ pub(crate) fn message(m: &Stored, x: &Extras, files: &AttachmentFiles) -> Result
         .message_id(Some(
             x.message_id.clone().unwrap_or_else(|| m.message_id.clone()),
         ))
-        .date_now();
+        .date(x.date.unwrap_or_else(std::time::SystemTime::now));
     if let Some(r) = &m.reply_to {
         builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
     }
@@ -277,7 +284,7 @@ pub async fn export(
                 for m in page {
                     n += 1;
                     let file = path.join(file_name(n, &m.to_address));
-                    std::fs::write(&file, eml(&m, &files)?)
+                    std::fs::write(&file, eml(&m, &files, db.clock())?)
                         .map_err(|e| Error::io("write", &file, e))?;
                 }
             }

@@ -72,7 +72,7 @@ pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
          WHERE m.mailing_id = ? ORDER BY m.id",
         cols = FIELD_COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
     );
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = db.clock().today();
     let mut letters = Vec::new();
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(mailing_id)

@@ -14,7 +14,6 @@ use super::audience::{Audience, Letter, Pair, Shared, prepare};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::time_util::now;
 
 #[derive(Debug, Clone, Copy, Serialize, TS)]
 #[ts(export)]
@@ -117,7 +116,7 @@ pub async fn merge(
         ..Default::default()
     };
     let audience = Audience::open(db, &mailing).await?;
-    let created = std::sync::Arc::new(now());
+    let created = std::sync::Arc::new(db.now());
     // Three stages at once, each a page ahead of the next: reading the audience (a bulk
     // connection of its own), rendering (every core), and writing into the outbox (this
     // transaction's bulk connection).

@@ -19,7 +19,6 @@ pub use merge::{MergeProgress, MergeReport, merge};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::signatories::is_valid_email;
-use crate::time_util::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -200,7 +199,7 @@ pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
     .bind(d.from_name.trim())
     .bind(d.from_address.trim())
     .bind(d.reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()))
-    .bind(now())
+    .bind(db.now())
     .execute(db.pool())
     .await?
     .last_insert_rowid();

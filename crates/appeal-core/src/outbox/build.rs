@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::mailings::handover::{AttachmentFiles, Extras, message};
 use crate::mailings::messages::Stored;
 use crate::smtp::{DkimSettings, Profile};
+use crate::time_util::Clock;
 
 pub(crate) fn load_dkim(k: &DkimSettings) -> Result<DkimConfig> {
     let pem = std::fs::read_to_string(&k.key_file)
@@ -71,6 +72,8 @@ pub(crate) struct Builder {
     dkim: Option<DkimConfig>,
     /// Checked once for the whole run, shared by every connection.
     files: AttachmentFiles,
+    /// Dates each letter as it is built.
+    clock: Clock,
 }
 
 /// One letter ready for the wire.
@@ -80,7 +83,7 @@ pub(crate) struct Built {
 }
 
 impl Builder {
-    pub fn new(profile: &Profile, to_supporters: bool) -> Result<Builder> {
+    pub fn new(profile: &Profile, to_supporters: bool, clock: Clock) -> Result<Builder> {
         let envelope_from = profile.draft.from_address.trim().parse().map_err(|_| {
             Error::InvalidInput(format!(
                 "the account's sender address '{}' is not an email address",
@@ -93,12 +96,16 @@ impl Builder {
             to_supporters,
             dkim,
             files: AttachmentFiles::default(),
+            clock,
         })
     }
 
     /// The letter as stored, to its own recipient; or, for a test send, to `test_to`.
     pub fn build(&self, m: &Stored, test_to: Option<&Mailbox>) -> Result<Built> {
-        let mut x = Extras::default();
+        let mut x = Extras {
+            date: Some(self.clock.system_time()),
+            ..Extras::default()
+        };
         if self.to_supporters {
             // Unsubscribe requests go where replies go: the letter's Reply-To, else its sender.
             let from: Option<Mailbox> = m.from_header.parse().ok();

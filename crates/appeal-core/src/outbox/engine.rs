@@ -40,6 +40,7 @@ use crate::signatories::normalise_email;
 use crate::smtp::Profile;
 use crate::smtp::connect::{Conn, Connector};
 use crate::suppression::Hasher;
+use crate::time_util::Clock;
 
 /// Messages marked "sending" per usable connection at most: enough to claim in batches
 /// (each claim is one committed transaction), few enough that a crash leaves few uncertain.
@@ -192,6 +193,8 @@ struct Done {
 type Store = Arc<tokio::sync::Mutex<sqlx::pool::PoolConnection<sqlx::Sqlite>>>;
 
 struct Shared {
+    /// The database's clock: every time this send stores or waits for.
+    clock: Clock,
     counts: Mutex<StateCounts>,
     in_flight: AtomicUsize,
     connections: AtomicUsize,
@@ -235,10 +238,12 @@ pub async fn send(
     let builder = Arc::new(Builder::new(
         profile,
         mailing.audience == AudienceKind::Signatories,
+        *db.clock(),
     )?);
     let connector = Arc::new(Connector::new(profile, password.as_deref())?);
     let started = Instant::now();
     let shared = Arc::new(Shared {
+        clock: *db.clock(),
         counts: Mutex::new(start_counts),
         in_flight: AtomicUsize::new(0),
         connections: AtomicUsize::new(0),
@@ -476,7 +481,7 @@ async fn produce(
             match next.as_deref().and_then(parse_stamp) {
                 Some(at) if options.wait_for_retries => {
                     shared.set_phase(SendPhase::WaitingForRetry);
-                    let left = at - time::OffsetDateTime::now_utc();
+                    let left = at - shared.clock.now();
                     let left = Duration::try_from(left).unwrap_or(Duration::ZERO);
                     wait(
                         &mut run,
@@ -508,7 +513,7 @@ async fn wait(run: &mut watch::Receiver<Run>, d: Duration) {
 
 /// How long ago each message of the last day went out through this account.
 async fn earlier_sends(db: &Db, profile_id: i64) -> Result<Vec<Duration>> {
-    let now = time::OffsetDateTime::now_utc();
+    let now = db.clock().now();
     let since = stamp(now - time::Duration::days(1));
     let ats: Vec<String> = sqlx::query_scalar(
         "SELECT at FROM attempts WHERE profile_id = ? AND outcome = 'sent' AND at > ?",
@@ -535,7 +540,7 @@ async fn claim(
     suppressed: &HashSet<String>,
     shared: &Shared,
 ) -> Result<Vec<Stored>> {
-    let now = now_ms();
+    let now = now_ms(&shared.clock);
     let mut conn = store.lock().await;
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
     let mut rows = sqlx::query_as::<_, Stored>(
@@ -923,7 +928,7 @@ struct Row {
 }
 
 async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Shared) -> Result<()> {
-    let now = time::OffsetDateTime::now_utc();
+    let now = shared.clock.now();
     let at = stamp(now);
     let max = i64::from(profile.draft.max_attempts);
     let base = i64::from(profile.draft.retry_base_seconds);
@@ -1044,7 +1049,11 @@ pub async fn send_test(
         .trim()
         .parse()
         .map_err(|_| Error::InvalidInput(format!("'{to}' is not an email address for the test")))?;
-    let builder = Builder::new(profile, mailing.audience == AudienceKind::Signatories)?;
+    let builder = Builder::new(
+        profile,
+        mailing.audience == AudienceKind::Signatories,
+        *db.clock(),
+    )?;
     let built = builder.build(&m, Some(&to_box))?;
     let connector = Connector::new(profile, password.as_deref())?;
     let mut conn = connector.connect().await?;
@@ -1069,7 +1078,7 @@ pub async fn send_test(
     )
     .bind(message_id)
     .bind(profile.id)
-    .bind(now_ms())
+    .bind(now_ms(db.clock()))
     .bind(code.map(i64::from))
     .bind(format!("test copy to {}: {reply}", to_box.email))
     .bind(&queue)

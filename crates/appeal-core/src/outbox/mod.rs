@@ -29,8 +29,8 @@ pub use engine::{
 };
 
 /// UTC with milliseconds; sorts as text, like every other stored time.
-pub(crate) fn now_ms() -> String {
-    stamp(time::OffsetDateTime::now_utc())
+pub(crate) fn now_ms(clock: &crate::time_util::Clock) -> String {
+    stamp(clock.now())
 }
 
 pub(crate) fn stamp(t: time::OffsetDateTime) -> String {
@@ -214,7 +214,7 @@ pub(crate) async fn recover(db: &Db, mailing_id: i64, _lock: &SendLock) -> Resul
          SELECT id, ?, 'uncertain', 'the program stopped while this message was being sent; it may or may not have arrived'
          FROM messages WHERE mailing_id = ? AND state = 'sending'",
     )
-    .bind(now_ms())
+    .bind(now_ms(db.clock()))
     .bind(mailing_id)
     .execute(&mut *tx)
     .await?;
@@ -408,7 +408,7 @@ async fn transition(
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO attempts (message_id, at, outcome, reply) SELECT id, ?, ?, ? FROM messages WHERE {which}"
     )))
-    .bind(now_ms())
+    .bind(now_ms(db.clock()))
     .bind(outcome)
     .bind(reply)
     .bind(mailing_id)
@@ -420,7 +420,7 @@ async fn transition(
         ""
     };
     let sent_at = if to == "sent" {
-        format!(", sent_at = '{}'", now_ms())
+        format!(", sent_at = '{}'", now_ms(db.clock()))
     } else {
         String::new()
     };
@@ -457,7 +457,7 @@ pub async fn retry_deferred_now(db: &Db, mailing_id: i64) -> Result<u64> {
     Ok(sqlx::query(
         "UPDATE messages SET next_attempt_at = ? WHERE mailing_id = ? AND state = 'deferred'",
     )
-    .bind(now_ms())
+    .bind(now_ms(db.clock()))
     .bind(mailing_id)
     .execute(db.pool())
     .await?

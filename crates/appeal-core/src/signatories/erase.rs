@@ -11,7 +11,6 @@ use super::{dedupe_key, normalise_email};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::suppression::{Hasher, SuppressionReason};
-use crate::time_util::now;
 
 /// What erasing one person removed.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -92,7 +91,7 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
         )
         .bind(hasher.hash(subject))
         .bind(SuppressionReason::Erased.as_str())
-        .bind(now())
+        .bind(db.now())
         .execute(&mut *tx)
         .await?;
     }

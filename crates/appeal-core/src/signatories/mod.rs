@@ -166,12 +166,75 @@ pub fn is_valid_email(email: &str) -> bool {
     EmailAddress::parse_with_options(email, opts).is_ok()
 }
 
+/// A cell's line break (Alt+Enter in Excel) turned into something the field can hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoldedCell {
+    /// The field, as named in reject reasons: "town", "first name".
+    pub field: String,
+    /// The value as it was in the file, line breaks and all.
+    pub from: String,
+    /// The value as stored.
+    pub to: String,
+}
+
+/// The lines of a cell, trimmed, without the empty ones; CRLF, CR and LF all end a line.
+fn cell_lines(v: &str) -> impl Iterator<Item = &str> {
+    v.split(['\n', '\r'])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+}
+
+/// Line breaks inside cells are ordinary data in spreadsheets (Alt+Enter), not a reason to
+/// lose a person. The street keeps them as the lines of the postal address (each trimmed, LF
+/// only). Postcode, town, country and phone are one line on an envelope and in a CSV cell
+/// read by other tools: their lines are joined with ", ". Names are joined with a space: a
+/// name goes into the `From:` display name and the salutation, which are one line, and a
+/// wrapped double name reads right that way. The email address is not folded: an address with
+/// a line break in it is not an address, and [`check`] refuses it. Returns what was folded,
+/// for the import report.
+pub fn fold_line_breaks(f: &mut SignatoryFields) -> Vec<FoldedCell> {
+    let mut folded = Vec::new();
+    if let Some(street) = f.street.as_mut().filter(|s| s.contains(['\n', '\r'])) {
+        *street = cell_lines(street).collect::<Vec<_>>().join("\n");
+    }
+    let one_line = [
+        ("first name", &mut f.first_name, " "),
+        ("last name", &mut f.last_name, " "),
+        ("phone", &mut f.phone, ", "),
+        ("postcode", &mut f.postcode, ", "),
+        ("town", &mut f.town, ", "),
+        ("country", &mut f.country, ", "),
+    ];
+    for (field, slot, joiner) in one_line {
+        let Some(v) = slot.as_mut().filter(|v| v.contains(['\n', '\r'])) else {
+            continue;
+        };
+        let to = cell_lines(v).collect::<Vec<_>>().join(joiner);
+        folded.push(FoldedCell {
+            field: field.into(),
+            from: std::mem::replace(v, to.clone()),
+            to,
+        });
+    }
+    folded
+}
+
 fn check_text(label: &str, value: Option<&str>, max: usize) -> Result<(), String> {
+    check_lines(label, value, max, false)
+}
+
+/// `multi_line`: the value may hold LF line breaks (the street); CR never.
+fn check_lines(
+    label: &str,
+    value: Option<&str>,
+    max: usize,
+    multi_line: bool,
+) -> Result<(), String> {
     let Some(v) = value else { return Ok(()) };
-    if v.contains(['\n', '\r']) {
+    if v.contains('\r') || (!multi_line && v.contains('\n')) {
         return Err(format!("{label} contains a line break"));
     }
-    if let Some(c) = v.chars().find(|c| c.is_control()) {
+    if let Some(c) = v.chars().find(|&c| c.is_control() && c != '\n') {
         return Err(format!(
             "{label} contains a control character (U+{:04X})",
             c as u32
@@ -193,7 +256,6 @@ pub fn check(f: &SignatoryFields) -> Result<(), String> {
         ("last name", &f.last_name, 200),
         ("email", &f.email, 254),
         ("phone", &f.phone, 50),
-        ("street", &f.street, 500),
         ("postcode", &f.postcode, 20),
         ("town", &f.town, 200),
         ("country", &f.country, 100),
@@ -204,6 +266,7 @@ pub fn check(f: &SignatoryFields) -> Result<(), String> {
     for (label, value, max) in texts {
         check_text(label, value.as_deref(), max)?;
     }
+    check_lines("street", f.street.as_deref(), 500, true)?;
     for tag in &f.tags {
         check_text("a tag", Some(tag), 100)?;
     }

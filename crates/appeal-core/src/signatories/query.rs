@@ -7,7 +7,6 @@ use super::{
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::time_util::now;
 
 pub(crate) const FIELD_COLUMNS: &str = "first_name, last_name, email, phone, street, postcode, town, country, \
      language, consent, consent_at, consent_source, subscription, tags, custom";
@@ -184,7 +183,9 @@ pub async fn get(db: &Db, id: i64) -> Result<Signatory> {
 
 /// Replaces a person's fields after checking them with the same rules as an import.
 pub async fn update(db: &Db, id: i64, fields: &SignatoryFields) -> Result<Signatory> {
-    let fields = super::super::imports::tidy(fields.clone());
+    let mut fields = fields.clone();
+    super::fold_line_breaks(&mut fields);
+    let fields = super::super::imports::tidy(fields);
     super::check(&fields).map_err(Error::InvalidInput)?;
     let mut tx = db.pool().begin().await?;
     let key = super::dedupe_key(&fields);
@@ -199,7 +200,7 @@ pub async fn update(db: &Db, id: i64, fields: &SignatoryFields) -> Result<Signat
             "signatory {other} already has this address (or name and postcode); merge by editing that one instead"
         )));
     }
-    let done = write_fields(&mut tx, id, key.as_deref(), &fields).await?;
+    let done = write_fields(&mut tx, id, key.as_deref(), &fields, &db.now()).await?;
     if done == 0 {
         return Err(Error::NotFound(format!(
             "there is no signatory with id {id}"
@@ -232,6 +233,7 @@ pub(crate) async fn write_fields(
     id: i64,
     key: Option<&str>,
     f: &SignatoryFields,
+    now: &str,
 ) -> Result<u64> {
     let done = sqlx::query(UPDATE_FIELDS)
         .bind(key)
@@ -250,7 +252,7 @@ pub(crate) async fn write_fields(
         .bind(f.subscription.as_str())
         .bind(serde_json::to_string(&f.tags).expect("strings serialise"))
         .bind(serde_json::to_string(&f.custom).expect("strings serialise"))
-        .bind(now())
+        .bind(now)
         .bind(id)
         .execute(&mut *conn)
         .await?

@@ -12,7 +12,6 @@ use ts_rs::TS;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::signatories::is_valid_email;
-use crate::time_util::now;
 
 pub use connect::{TestReport, test_connection};
 
@@ -303,8 +302,8 @@ pub async fn add(db: &Db, d: &ProfileDraft) -> Result<Profile> {
         ),
         d,
     )
-    .bind(now())
-    .bind(now())
+    .bind(db.now())
+    .bind(db.now())
     .execute(db.pool())
     .await
     .map_err(|e| unique_name(e, &d.name))?
@@ -324,7 +323,7 @@ pub async fn update(db: &Db, id: i64, d: &ProfileDraft) -> Result<Profile> {
         ),
         d,
     )
-    .bind(now())
+    .bind(db.now())
     .bind(id)
     .execute(db.pool())
     .await

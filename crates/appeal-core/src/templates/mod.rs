@@ -13,7 +13,6 @@ pub use render::{Rendered, render};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::time_util::now;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -177,7 +176,7 @@ pub async fn save(db: &Db, draft: &TemplateDraft) -> Result<Template> {
                 .bind(d.name.trim())
                 .bind(&d.fallback_language)
                 .bind(serde_json::to_string(&d.attachments).expect("strings serialise"))
-                .bind(now())
+                .bind(db.now())
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -198,7 +197,7 @@ pub async fn save(db: &Db, draft: &TemplateDraft) -> Result<Template> {
             .bind(d.name.trim())
             .bind(&d.fallback_language)
             .bind(serde_json::to_string(&d.attachments).expect("strings serialise"))
-            .bind(now())
+            .bind(db.now())
             .execute(&mut *tx)
             .await
             .map_err(|e| unique_name(e, &d.name))?

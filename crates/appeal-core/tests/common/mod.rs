@@ -4,11 +4,11 @@
 
 use std::path::PathBuf;
 
-use appeal_core::Db;
 use appeal_core::campaigns;
 use appeal_core::imports::{self, ImportOptions, ImportReport};
 use appeal_core::progress::Silent;
 use appeal_core::signatories::{self, SignatoryPage, SignatoryQuery};
+use appeal_core::{Clock, Db};
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,10 +22,21 @@ pub struct TestDb {
     pub petition: i64,
 }
 
-/// A new database file with one campaign and one petition.
+/// The instant every test database's clock starts at: tests never read the machine's date.
+pub const TEST_NOW: time::OffsetDateTime = time::macros::datetime!(2026-11-23 09:30 UTC);
+
+/// A new database file with one campaign and one petition, its clock at [`TEST_NOW`].
 pub async fn fresh() -> TestDb {
+    fresh_at(TEST_NOW).await
+}
+
+/// The same, its clock starting at `now`.
+pub async fn fresh_at(now: time::OffsetDateTime) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path().join("test.db")).await.unwrap();
+    let db = Db::open(dir.path().join("test.db"))
+        .await
+        .unwrap()
+        .with_clock(Clock::starting_at(now));
     let c = campaigns::create_campaign(&db, "Free N.").await.unwrap();
     let p = campaigns::create_petition(&db, c.id, "Open letter")
         .await

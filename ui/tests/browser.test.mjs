@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { appealsTests } from './appeals-flow.mjs';
+import { importReportTests } from './import-report-flow.mjs';
+import { leaveTests } from './leave-flow.mjs';
 import { sendingTests } from './sending-flow.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,7 +93,7 @@ async function waitForCall(page, cmd, check = () => true, timeout = 5000) {
   }
 }
 
-describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
+describe('Appeal Desk UI with a mocked backend', { timeout: 120_000 }, () => {
   it('shows the signatories table, loads more pages on scroll, and searches after a pause', async () => {
     const { context, page } = await openApp();
     await page.getByTestId('signatory-row').first().waitFor();
@@ -224,6 +226,39 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  it('keeps the chosen petition for the next file, also after leaving the wizard', async () => {
+    const { context, page } = await openApp();
+    await page.getByTestId('nav-import').click();
+    const petition = page.getByTestId('import-petition');
+    await petition.locator('option[value="11"]').waitFor({ state: 'attached' });
+    await petition.selectOption({ label: 'Open letter for the Lindenfeld Three' });
+    await page.getByTestId('import-path').fill('/home/demo/Documents/paper-sheets.csv');
+    await page.getByTestId('import-preview').click();
+    assert.equal((await waitForCall(page, 'preview_import')).args.options.petition_id, 11);
+
+    // Back to the file step, and a new import after the report: the petition is still chosen.
+    await page.getByTestId('import-back').click();
+    assert.equal(await petition.inputValue(), '11');
+    await page.getByTestId('import-preview').click();
+    await page.getByTestId('import-run').click();
+    await page.getByTestId('import-report').waitFor();
+    assert.equal((await waitForCall(page, 'run_import')).args.options.petition_id, 11);
+    await page.getByTestId('import-another').click();
+    assert.equal(await page.getByTestId('import-path').inputValue(), '', 'the file itself is forgotten');
+    assert.equal(await petition.inputValue(), '11');
+
+    // Another view and back: still chosen, and sent with the next file.
+    await page.getByTestId('nav-signatories').click();
+    await page.getByTestId('nav-import').click();
+    await petition.locator('option[value="11"]').waitFor({ state: 'attached' });
+    assert.equal(await petition.inputValue(), '11');
+    await page.getByTestId('import-path').fill('/home/demo/Documents/more-sheets.csv');
+    await page.getByTestId('import-preview').click();
+    const next = await waitForCall(page, 'preview_import', (a) => a.path.endsWith('more-sheets.csv'));
+    assert.equal(next.args.options.petition_id, 11);
+    await context.close();
+  });
+
   it('switches the whole interface to Russian', async () => {
     const { context, page } = await openApp('ru-RU');
     assert.equal((await page.getByTestId('nav-signatories').textContent())?.trim(), 'Подписанты');
@@ -233,7 +268,9 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 60_000 }, () => {
     await context.close();
   });
 
+  importReportTests({ openApp, waitForCall, outDir });
   appealsTests({ openApp, ipcCalls, waitForCall, outDir });
+  leaveTests({ openApp, ipcCalls, waitForCall, outDir });
   sendingTests({ openApp, ipcCalls, waitForCall, outDir });
 
   it('loaded nothing from outside the app and threw no errors', () => {

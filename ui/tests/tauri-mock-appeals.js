@@ -172,6 +172,9 @@
   }
 
   function saveTemplate({ template }) {
+    // Names are unique within a campaign, as the backend's unique index makes them.
+    const clash = templates.find((t) => t.campaign_id === template.campaign_id && t.id !== template.id && t.name === template.name.trim());
+    if (clash) return fail('conflict', `this campaign already has a template called "${clash.name}"`);
     const stored = { ...template, id: template.id ?? nextId++, updated_at: '2024-06-02 09:00:00' };
     const at = templates.findIndex((t) => t.id === stored.id);
     if (at >= 0) templates[at] = stored;

@@ -68,19 +68,43 @@
     ['', '', '', 'Hollin', '2024-05-03', 'illegible'],
     ['Sefa', 'Ashdown', 'sefa@example.org', 'Hollin', '2024-05-03', ''],
   ];
+  // Cells whose line breaks (Alt+Enter in Excel) the import joined; three in all, two listed.
+  const FOLDS = [
+    { line: 3, field: 'town', from: 'Port\nCalloway', to: 'Port, Calloway' },
+    { line: 6, field: 'first_name', from: 'Ada\r\nMaria', to: 'Ada Maria' },
+  ];
+  const FOLDED = 3;
   const REJECTS = [
     { line: 4, reason: 'The row has no name and no email address.', values: SAMPLE[2] },
     { line: 7, reason: 'The email address “olek@@example” is not valid.', values: ['Olek', 'Marrow', 'olek@@example'] },
   ];
 
+  function columns(options) {
+    return HEADERS.map((header, index) => {
+      const chosen = options.mapping.find((m) => m.index === index);
+      return { index, header, field: chosen ? chosen.field : GUESS[index] };
+    });
+  }
+
+  /** As the core: with no petition, the signature's columns are kept as custom fields. */
+  function keptAsCustom(options) {
+    if (options.petition_id !== null) return [];
+    return columns(options).filter((m) => m.field === 'signed_at' || m.field === 'comment').map((m) => m.header);
+  }
+
+  /** The counts of both the dry run and the import of paper-sheets.csv. */
+  function report(options, importId) {
+    return {
+      import_id: importId, dry_run: importId === null, rows: 8, imported: 3, updated: 1, duplicates: 1, suppressed: 1,
+      rejected: 2, rejects: REJECTS, folded: FOLDED, folds: FOLDS, kept_as_custom: keptAsCustom(options),
+    };
+  }
+
   function preview({ path, options }) {
     if (path.includes('broken')) {
       return fail('malformed_file', 'Line 3 of broken.csv has a quote that is never closed, so the file cannot be read.');
     }
-    const mapping = HEADERS.map((header, index) => {
-      const chosen = options.mapping.find((m) => m.index === index);
-      return { index, header, field: chosen ? chosen.field : GUESS[index] };
-    });
+    const mapping = columns(options);
     const drafts = SAMPLE.filter((row) => row[0]).map((row) => ({
       first_name: row[0], last_name: row[1], email: row[2], phone: null, street: null, postcode: null,
       town: row[3], country: null, language: null, consent: null, consent_at: null, consent_source: null,
@@ -96,7 +120,7 @@
       mapping,
       sample: SAMPLE,
       drafts,
-      report: { import_id: null, dry_run: true, rows: 8, imported: 3, updated: 1, duplicates: 1, suppressed: 1, rejected: 2, rejects: REJECTS },
+      report: report(options, null),
     };
   }
 
@@ -105,7 +129,7 @@
     return Number(String(channel).replace('__CHANNEL__:', ''));
   }
 
-  function runImport({ onProgress }) {
+  function runImport({ options, onProgress }) {
     const id = channelId(onProgress);
     const steps = [
       { rows: 2, bytes: 100, total_bytes: 400 },
@@ -118,7 +142,7 @@
       });
       setTimeout(() => {
         window.__TAURI_INTERNALS__.runCallback(id, { index: steps.length, end: true });
-        resolve({ import_id: 42, dry_run: false, rows: 8, imported: 3, updated: 1, duplicates: 1, suppressed: 1, rejected: 2, rejects: REJECTS });
+        resolve(report(options, 42));
       }, 250 * (steps.length + 1));
     });
   }

@@ -6,6 +6,7 @@ import {
   effectiveMapping,
   fieldLabel,
   FIELDS,
+  keptAsCustomColumns,
   mappingProblems,
   reconcileOverrides,
   setOverride,
@@ -110,5 +111,27 @@ describe('fields', () => {
   it('has a label for every field and lists each once', () => {
     expect(new Set(FIELDS).size).toBe(FIELDS.length);
     for (const field of FIELDS) expect(en).toHaveProperty(fieldLabel(field));
+  });
+});
+
+describe('keptAsCustomColumns', () => {
+  const mapping: ColumnMapping[] = [
+    { index: 0, header: 'E-Mail', field: 'email' },
+    { index: 1, header: 'Signed', field: 'signed_at' },
+    { index: 2, header: 'Notiz', field: 'comment' },
+    { index: 3, header: 'Notiz', field: 'custom' },
+  ];
+
+  it('marks the signature columns the report keeps as custom fields', () => {
+    expect(keptAsCustomColumns(mapping, ['Signed', 'Notiz'])).toEqual(new Set([1, 2]));
+  });
+
+  it('marks nothing when a petition was chosen (the report keeps none)', () => {
+    expect(keptAsCustomColumns(mapping, [])).toEqual(new Set());
+  });
+
+  it('drops a column mapped away from the signature before the next report says so', () => {
+    const moved = mapping.map((m) => (m.index === 1 ? { ...m, field: 'custom' as const } : m));
+    expect(keptAsCustomColumns(moved, ['Signed', 'Notiz'])).toEqual(new Set([2]));
   });
 });

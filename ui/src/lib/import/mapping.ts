@@ -31,8 +31,28 @@ export const SHARED_FIELDS: readonly Field[] = ['custom', 'ignore', 'tags'];
 /** Fields that identify a person; a file mapping none of them imports nobody. */
 export const IDENTITY_FIELDS: readonly Field[] = ['email', 'first_name', 'last_name', 'full_name'];
 
+/**
+ * Fields stored with the signature, not the person. With no petition there is no signature,
+ * and the import keeps such columns as custom fields (the report's kept_as_custom says which).
+ */
+export const SIGNATURE_FIELDS: readonly Field[] = ['signed_at', 'comment'];
+
 export function fieldLabel(field: Field): MessageKey {
   return `mapfield.${field}`;
+}
+
+/**
+ * The columns (by index) that the import keeps as custom fields instead of storing them with
+ * the signature: mapped to a signature field and named in the report's kept_as_custom. The
+ * field is checked too, so that a column that was just mapped elsewhere loses its hint before
+ * the next preview arrives.
+ */
+export function keptAsCustomColumns(mapping: ColumnMapping[], keptAsCustom: string[]): Set<number> {
+  return new Set(
+    mapping
+      .filter((column) => SIGNATURE_FIELDS.includes(column.field) && keptAsCustom.includes(column.header))
+      .map((column) => column.index),
+  );
 }
 
 /** Sets (or replaces) the person's choice for one column. */

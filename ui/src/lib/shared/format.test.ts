@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fileStem, formatDate, formatDateTime, formatNumber, fullName, parseTimestamp, percent, truncate } from './format';
+import {
+  fileStem,
+  formatDate,
+  formatDateTime,
+  formatList,
+  formatNumber,
+  fullName,
+  parseTimestamp,
+  percent,
+  showLineBreaks,
+  truncate,
+} from './format';
 
 describe('parseTimestamp', () => {
   it('reads SQLite timestamps as UTC', () => {
@@ -56,5 +67,24 @@ describe('small helpers', () => {
   it('truncates long values', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
+  });
+});
+
+describe('showLineBreaks', () => {
+  it('marks each line break of a cell, whichever the file used, with one ⏎', () => {
+    expect(showLineBreaks('Port\nCalloway')).toBe('Port⏎Calloway');
+    expect(showLineBreaks('Flat 3\r\nHollin\rEast')).toBe('Flat 3⏎Hollin⏎East');
+    expect(showLineBreaks('a\n\nb')).toBe('a⏎⏎b');
+  });
+  it('leaves a value without line breaks as it is', () => {
+    expect(showLineBreaks('Lindenfeld')).toBe('Lindenfeld');
+  });
+});
+
+describe('formatList', () => {
+  it('joins items as the language writes a list', () => {
+    expect(formatList(['A'], 'en')).toBe('A');
+    expect(formatList(['A', 'B'], 'en')).toBe('A and B');
+    expect(formatList(['A', 'B', 'C'], 'ru')).toBe('A, B и C');
   });
 });

@@ -58,3 +58,13 @@ export function fileStem(path: string): string {
 export function truncate(value: string, max: number): string {
   return value.length > max ? `${value.slice(0, Math.max(0, max - 1))}…` : value;
 }
+
+/** A cell's line breaks made visible on one line (CR LF, CR and LF each become one "⏎"). */
+export function showLineBreaks(value: string): string {
+  return value.replace(/\r\n|\r|\n/g, '⏎');
+}
+
+/** Items as a sentence's list in the person's language: "A, B, and C"; «А», «Б» и «В». */
+export function formatList(items: string[], lang: Lang): string {
+  return new Intl.ListFormat(lang, { style: 'long', type: 'conjunction' }).format(items);
+}

@@ -41,6 +41,54 @@ const PRAGMAS: [(&str, &str); 4] = [
     ("temp_store", "MEMORY"),
 ];
 
+/// The database files this process has open, as absolute paths. Closing any descriptor on a
+/// file drops every POSIX lock the process holds on it, SQLite's among them: after that,
+/// another program on the same database takes itself for the only user and deletes the
+/// write-ahead log under this one. So the core never opens these files itself: a list to
+/// import, an attachment, a key, or an export's destination that is one of them is refused
+/// (see [`refuse_own_files`]). Dialogs run in another process for the same reason.
+static OPEN_FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The files SQLite keeps beside a database.
+const COMPANIONS: [&str; 4] = ["", "-wal", "-shm", "-journal"];
+
+/// `path` made absolute with its folder's links resolved, whether or not the file exists.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return Some(p);
+    }
+    let name = path.file_name()?;
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => std::fs::canonicalize(d).ok()?,
+        None => std::env::current_dir().ok()?,
+    };
+    Some(dir.join(name))
+}
+
+/// Refuses a path that is one of the open databases' own files (the database, its `-wal`,
+/// `-shm` or `-journal`), before anything opens it: reading or writing it here would drop
+/// this process's locks on the database (see [`OPEN_FILES`]), and writing would destroy it.
+pub(crate) fn refuse_own_files(path: &Path) -> Result<()> {
+    let Some(candidate) = resolved(path) else {
+        return Ok(());
+    };
+    let open = OPEN_FILES.lock().expect("not poisoned");
+    let own = open.iter().any(|db| {
+        COMPANIONS.iter().any(|suffix| {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            candidate.as_os_str() == name
+        })
+    });
+    if own {
+        return Err(Error::InvalidInput(format!(
+            "{} is one of Appeal Desk's own database files; choose another file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// How long a connection waits for another writer (or, checkpointing, for readers).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -98,6 +146,12 @@ impl Db {
             checkpoints: Checkpoints::default(),
             clock: Clock::system(),
         };
+        if let Some(p) = resolved(&db.path) {
+            let mut open = OPEN_FILES.lock().expect("not poisoned");
+            if !open.contains(&p) {
+                open.push(p);
+            }
+        }
         db.refuse_newer_schema().await?;
         MIGRATOR.run(&db.pool).await?;
         crate::suppression::ensure_salt(&db).await?;

@@ -113,6 +113,7 @@ pub struct CsvOut {
 
 impl CsvOut {
     pub fn create(path: &Path, bom: bool) -> Result<CsvOut> {
+        crate::db::refuse_own_files(path)?;
         let tmp = path.with_extension("partial");
         let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
         let mut buf = BufWriter::with_capacity(1 << 20, file);

@@ -2,7 +2,10 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use appeal_core::export::{self, ExportOptions, ExportPreset};
+use appeal_core::imports;
 use appeal_core::signatories::{self, SignatoryQuery};
 use appeal_core::{Db, Error};
 use common::fresh;
@@ -168,4 +171,45 @@ async fn export_neutralises_formulas_and_the_delivery_preset_keeps_only_name_and
         .await
         .unwrap_err();
     assert!(err.to_string().contains("there is no column \"shoe_size\""));
+}
+
+#[tokio::test]
+async fn the_databases_own_files_are_refused_as_a_list_to_import_or_a_file_to_write() {
+    // Opening and closing any descriptor on the database here would drop this process's locks
+    // on it; writing an export over it would destroy it.
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let db_file = t.db.path().to_path_buf();
+    let before = std::fs::read(&db_file).unwrap().len();
+    let wal = PathBuf::from(format!("{}-wal", db_file.display()));
+    for own in [&db_file, &wal] {
+        let err = imports::preview(&t.db, own, &t.opts()).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert!(
+            err.to_string().contains("Appeal Desk's own database files"),
+            "{err}"
+        );
+    }
+    // The same file reached through another spelling of its folder.
+    let dotted = db_file
+        .parent()
+        .unwrap()
+        .join(".")
+        .join(db_file.file_name().unwrap());
+    let opts = ExportOptions {
+        petition_id: None,
+        preset: ExportPreset::All,
+        columns: vec![],
+        bom: false,
+    };
+    let err = export::export_signatures(&t.db, &dotted, &opts)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("own database files"), "{err}");
+    assert!(std::fs::read(&db_file).unwrap().len() >= before);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM signatories").await,
+        3,
+        "the database is whole"
+    );
 }

@@ -57,6 +57,7 @@ impl Source {
         delimiter: Option<&str>,
         sheet: Option<&str>,
     ) -> Result<Source> {
+        crate::db::refuse_own_files(path)?;
         let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
         let file_name = path
             .file_name()

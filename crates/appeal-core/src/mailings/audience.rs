@@ -227,6 +227,7 @@ fn attachment(path: &str) -> std::result::Result<AttachmentRef, String> {
     if !p.is_absolute() {
         return Err(format!("the attachment path '{path}' is not absolute"));
     }
+    crate::db::refuse_own_files(p).map_err(|e| e.to_string())?;
     let bytes =
         std::fs::read(p).map_err(|e| format!("the attachment {path} cannot be read ({e})"))?;
     Ok(AttachmentRef {

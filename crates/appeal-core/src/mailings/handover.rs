@@ -117,6 +117,7 @@ impl AttachmentFiles {
         }
         // Read and hashed outside the lock: other letters need not wait for a big file.
         let path = Path::new(&a.path);
+        crate::db::refuse_own_files(path)?;
         let bytes = std::fs::read(path).map_err(|e| Error::io("read the attachment", path, e))?;
         if hex::encode(Sha256::digest(&bytes)) != a.sha256 {
             return Err(Error::Conflict(format!(

@@ -62,6 +62,7 @@ fn block(lines: &[String]) -> Vec<Paragraph> {
 
 /// Writes every merged letter of a mailing to one PDF; returns the number of letters.
 pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
+    crate::db::refuse_own_files(path)?;
     let mailing = super::get(db, mailing_id).await?;
     let sql = format!(
         "SELECT m.subject, m.text, m.language AS letter_language, s.id AS sid, {cols},

@@ -13,6 +13,7 @@ use crate::smtp::{DkimSettings, Profile};
 use crate::time_util::Clock;
 
 pub(crate) fn load_dkim(k: &DkimSettings) -> Result<DkimConfig> {
+    crate::db::refuse_own_files(std::path::Path::new(&k.key_file))?;
     let pem = std::fs::read_to_string(&k.key_file)
         .map_err(|e| Error::io("read the DKIM key", &k.key_file, e))?;
     let algorithm = if pem.contains("BEGIN RSA PRIVATE KEY") {

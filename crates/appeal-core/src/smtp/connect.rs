@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 
 /// The PEM certificates in a CA file, or an error saying why it cannot be used.
 pub(crate) fn load_ca(path: &str) -> Result<Vec<CertificateDer<'static>>> {
+    crate::db::refuse_own_files(std::path::Path::new(path))?;
     let bytes = std::fs::read(path).map_err(|e| Error::io("read the CA file", path, e))?;
     let certs: Vec<_> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<std::result::Result<_, _>>()

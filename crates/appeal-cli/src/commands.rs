@@ -222,7 +222,10 @@ fn print_report(r: &imports::ImportReport) {
         for f in r.folds.iter().take(20) {
             println!(
                 "    line {}: {} {:?} stored as {:?}",
-                f.line, f.field, f.from, f.to
+                f.line,
+                f.field.name(),
+                f.from,
+                f.to
             );
         }
         if r.folded > 20 {

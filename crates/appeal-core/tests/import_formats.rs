@@ -93,8 +93,8 @@ async fn russian_paper_sheet_in_windows_1251_without_email_dedupes_by_name_and_p
     // at it (line 5, where the row starts) so the organiser can mend the name.
     let fold = &r.folds[0];
     assert_eq!(
-        (r.folded, fold.line, fold.field.as_str(), fold.to.as_str()),
-        (1, 5, "last name", "Ив анов")
+        (r.folded, fold.line, fold.field.name(), fold.to.as_str()),
+        (1, 5, "last_name", "Ив анов")
     );
     let key: String =
         sqlx::query_scalar("SELECT dedupe_key FROM signatories WHERE town = 'Казань'")

@@ -96,8 +96,8 @@ async fn hostile_rows_are_rejected_with_line_and_reason_and_the_rest_stored_verb
         "a name's line break is folded to a space, and the report says so"
     );
     assert_eq!(
-        (r.folded, r.folds[0].line, r.folds[0].field.as_str()),
-        (1, 4, "first name")
+        (r.folded, r.folds[0].line, r.folds[0].field.name()),
+        (1, 4, "first_name")
     );
     assert_eq!(
         t.field("script@example.org", "first_name").await.as_deref(),
@@ -346,13 +346,13 @@ async fn a_line_break_typed_into_an_excel_cell_keeps_the_person_and_folds_one_li
     let folds: Vec<(i64, &str, &str)> = r
         .folds
         .iter()
-        .map(|f| (f.line, f.field.as_str(), f.to.as_str()))
+        .map(|f| (f.line, f.field.name(), f.to.as_str()))
         .collect();
     assert_eq!(
         folds,
         [
             (2, "town", "Казань; Татарстан, ул. Баумана, 1"),
-            (3, "first name", "Ирина Мария"),
+            (3, "first_name", "Ирина Мария"),
         ],
         "the report lists every folded cell; the street's lines are kept, not folded, and a \
          line break at the end of a cell (the postcode's) is trimmed like any other space"

@@ -110,7 +110,7 @@ pub struct ImportReport {
 #[ts(export)]
 pub struct FoldedRow {
     pub line: i64,
-    pub field: String,
+    pub field: Field,
     pub from: String,
     pub to: String,
 }
@@ -230,7 +230,7 @@ fn spawn_reader(
                             folds_listed += 1;
                             cur.folds.push(FoldedRow {
                                 line: line as i64,
-                                field: f.field,
+                                field: Field::parse(&f.field).unwrap_or(Field::Custom),
                                 from: f.from,
                                 to: f.to,
                             });

@@ -27,7 +27,8 @@ Recording (every mode)
     in arrival order, the bytes as received after dot-unstuffing), then one
     line is appended and flushed to DIR/log.jsonl:
         {"n": 1, "mail_from": "...", "rcpt": ["..."],
-         "message_id": "<...>" or null, "size": 1234, "queue_id": "..."}
+         "message_id": "<...>" or null, "size": 1234, "queue_id": "...",
+         "arrived": <seconds on this machine's monotonic clock>}
     The .eml is complete before its log line is written. Numbering continues
     after the highest DIR/*.eml already present, so a restarted server can
     share DIR. The final dot is answered with
@@ -66,6 +67,7 @@ import os
 import re
 import secrets
 import signal
+import time
 import ssl
 import sys
 import warnings
@@ -215,6 +217,7 @@ class Recorder:
             "message_id": message_id(data),
             "size": len(data),
             "queue_id": queue_id,
+            "arrived": time.monotonic(),
         })
         return f"250 2.0.0 Ok: queued as {queue_id}"
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Appeal Desk needs to build, run and test on Debian/Ubuntu, skipping what is
 # already there: system libraries for Tauri (WebKitGTK), Xvfb and WebKitWebDriver for the
-# end-to-end tests, Chromium for the UI tests, the UI's npm packages, and tauri-driver.
+# end-to-end tests, Chromium for the UI tests, the UI's npm packages, and tauri-driver; zenity,
+# which shows the app's file dialogs in a process of their own where no desktop portal runs
+# (a dialog inside the app's process would drop its locks on the database), xdotool to answer
+# them in the tests, and libfaketime to run the suites on other dates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev
-  xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core poppler-utils
-  libdbus-1-dev openssl python3-aiosmtpd postfix gnome-keyring
+  xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core poppler-utils xdotool zenity
+  libdbus-1-dev openssl python3-aiosmtpd postfix gnome-keyring faketime
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -972,59 +972,121 @@ fn the_password_lives_in_the_keychain_and_never_in_the_database() {
 
 #[test]
 fn letters_are_dkim_signed_when_the_account_has_a_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.db");
-    let key = dir.path().join("dkim.pem");
-    let out = Command::new("openssl")
-        .args(["genrsa", "-traditional", "-out"])
-        .arg(&key)
-        .arg("2048")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let server = Server::start(&dir.path().join("rec"), &[]);
-    let mailing = merged_mailing(&db, &[("anna", "Berlin")]);
-    add_plain_account(&db, server.port, &[]);
-    let o = appeal(
-        &db,
-        &[
-            "smtp",
-            "edit",
-            "local",
+    // Each kind of key OpenSSL writes: RSA in PKCS#1 (genrsa -traditional), RSA in PKCS#8
+    // (what OpenSSL 3 writes by default) and Ed25519 in PKCS#8.
+    let kinds: [(&str, &[&str]); 3] = [
+        (
+            "RSA, PKCS#1",
+            &["genrsa", "-traditional", "-out", "KEY", "2048"],
+        ),
+        (
+            "RSA, PKCS#8",
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+                "-out",
+                "KEY",
+            ],
+        ),
+        (
+            "Ed25519, PKCS#8",
+            &["genpkey", "-algorithm", "ed25519", "-out", "KEY"],
+        ),
+    ];
+    for (kind, openssl) in kinds {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        let key = dir.path().join("dkim.pem");
+        let args: Vec<&str> = openssl
+            .iter()
+            .map(|a| {
+                if *a == "KEY" {
+                    key.to_str().unwrap()
+                } else {
+                    a
+                }
+            })
+            .collect();
+        let out = Command::new("openssl").args(&args).output().unwrap();
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let server = Server::start(&dir.path().join("rec"), &[]);
+        let mailing = merged_mailing(
+            &db,
+            &[("anna", "Berlin"), ("jonas", "Hamburg"), ("lea", "Lyon")],
+        );
+        add_plain_account(&db, server.port, &[]);
+        let dkim = [
             "--dkim-domain",
             "free-n.example.org",
             "--dkim-selector",
             "mail2026",
-        ],
-    );
-    assert!(stderr(&o).contains("needs all three"), "{}", stderr(&o));
-    ok_json(
-        &db,
-        &[
-            "smtp",
-            "edit",
-            "local",
-            "--dkim-domain",
-            "free-n.example.org",
-            "--dkim-selector",
-            "mail2026",
-            "--dkim-key",
-            key.to_str().unwrap(),
-        ],
-    );
-    let o = appeal(&db, &["send", &mailing.to_string(), "--via", "local"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let raw = server.message(1);
-    let m = MessageParser::default().parse(&raw).unwrap();
-    let sig = m
-        .header_raw("DKIM-Signature")
-        .expect("signed")
-        .replace(['\r', '\n', ' ', '\t'], "");
-    assert!(
-        sig.contains("d=free-n.example.org")
-            && sig.contains("s=mail2026")
-            && sig.contains("a=rsa-sha256"),
-        "{sig}"
-    );
-    assert!(sig.contains("bh=") && sig.contains("b="), "{sig}");
+        ];
+        let o = appeal(&db, &[&["smtp", "edit", "local"][..], &dkim].concat());
+        assert!(stderr(&o).contains("needs all three"), "{}", stderr(&o));
+        ok_json(
+            &db,
+            &[
+                &["smtp", "edit", "local"][..],
+                &dkim,
+                &["--dkim-key", key.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        let o = appeal(&db, &["send", &mailing.to_string(), "--via", "local"]);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        assert_eq!(server.received().len(), 3);
+
+        // dkimpy, not our code, checks every letter against the public key.
+        let out = Command::new("/usr/bin/python3")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/smtp/dkim_verify.py"))
+            .arg(&server.dir)
+            .arg(&key)
+            .args(["mail2026", "free-n.example.org"])
+            .output()
+            .expect("Debian's python3 with python3-dkim runs (bash scripts/setup.sh installs it)");
+        assert!(out.status.success(), "{kind}: {}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["verified"], 3,
+            "{kind}: every letter verifies: {report}"
+        );
+        let signed: Vec<&str> = report["signed_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap())
+            .collect();
+        for h in [
+            "from",
+            "to",
+            "subject",
+            "date",
+            "message-id",
+            "reply-to",
+            "mime-version",
+            "list-unsubscribe",
+        ] {
+            assert!(signed.contains(&h), "{kind}: {h} is signed: {signed:?}");
+        }
+
+        // A letter changed on the way no longer verifies: the check can fail.
+        let first = server.dir.join("000001.eml");
+        let raw = std::fs::read_to_string(&first).unwrap();
+        std::fs::write(&first, raw.replacen("Subject: ", "Subject: Re: ", 1)).unwrap();
+        let out = Command::new("/usr/bin/python3")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/smtp/dkim_verify.py"))
+            .arg(&server.dir)
+            .arg(&key)
+            .args(["mail2026", "free-n.example.org"])
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["verified"], 2,
+            "{kind}: the altered letter fails: {report}"
+        );
+    }
 }

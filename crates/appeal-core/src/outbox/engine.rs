@@ -709,12 +709,18 @@ fn words(e: &lettre::transport::smtp::Error) -> (Option<u16>, String) {
     }
 }
 
-/// The queue id in "250 2.0.0 Ok: queued as 4B7C1A" or "250 OK id=1qX…".
+/// The queue id in the common forms of the reply to the final dot: "queued as 4B7C1A"
+/// (Postfix), "Queued As X", "queued as: X", "queued as <X>", "InternalId=X" (Exchange),
+/// "OK id=1qX…" (Exim).
 fn queue_id(reply: &str) -> Option<String> {
-    let after = reply
-        .find("queued as ")
-        .map(|i| &reply[i + 10..])
-        .or_else(|| reply.find("id=").map(|i| &reply[i + 3..]))?;
+    let lower = reply.to_ascii_lowercase();
+    let after = ["queued as", "internalid=", "id="]
+        .iter()
+        .find_map(|marker| {
+            lower
+                .find(marker)
+                .map(|i| reply[i + marker.len()..].trim_start_matches([' ', ':', '<']))
+        })?;
     let id: String = after
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || "-._@".contains(*c))
@@ -1113,6 +1119,14 @@ mod tests {
             queue_id("OK id=1qX9-0003Ab-2c").as_deref(),
             Some("1qX9-0003Ab-2c")
         );
+        for reply in [
+            "2.0.0 Ok: Queued As 4B7C1A2F",
+            "2.0.0 queued as: 4B7C1A2F",
+            "2.0.0 Ok: queued as <4B7C1A2F>",
+            "2.6.0 <m@x> [InternalId=4B7C1A2F, Hostname=EX01] Queued mail for delivery",
+        ] {
+            assert_eq!(queue_id(reply).as_deref(), Some("4B7C1A2F"), "{reply}");
+        }
         assert_eq!(queue_id("2.0.0 Ok"), None);
     }
 }

@@ -136,9 +136,13 @@ impl Throttle {
     }
 }
 
-/// Whether a reply asks us to send more slowly.
+/// Whether a reply asks us to send more slowly. "452 4.5.3 Too many recipients" is about the
+/// one letter's envelope, not the pace: it defers that letter and leaves the account's speed.
 pub(crate) fn is_slow_down(code: Option<u16>, text: &str) -> bool {
     let t = text.to_ascii_lowercase();
+    if t.contains("4.5.3") || t.contains("too many recipients") {
+        return false;
+    }
     code == Some(421)
         || ["too many", "slow down", "rate limit", "throttl"]
             .iter()
@@ -208,5 +212,6 @@ mod tests {
         ));
         assert!(!is_slow_down(Some(451), "4.3.0 Local error"));
         assert!(!is_slow_down(Some(550), "too many recipients"));
+        assert!(!is_slow_down(Some(452), "4.5.3 Too many recipients"));
     }
 }

@@ -80,6 +80,7 @@ pub fn run() {
             commands::mailings::create_mailing,
             commands::mailings::delete_mailing,
             commands::mailings::check_mailing,
+            commands::mailings::audience_consent,
             commands::mailings::merge_mailing,
             commands::mailings::list_messages,
             commands::mailings::get_message,

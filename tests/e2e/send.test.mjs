@@ -95,7 +95,8 @@ before(async () => {
   const template = appealJson('template', 'add', '--campaign', 'Free N.', '--name', 'Thanks',
     '--subject', 'Thank you, {{ signatory.first_name }}', '--body-file', body);
   const mailing = appealJson('mailing', 'create', '--campaign', 'Free N.', '--template', String(template.id),
-    '--name', 'Thank-you letters', '--audience', 'signatories',
+    // The fixture is a platform export that does not say whether people may be contacted.
+    '--name', 'Thank-you letters', '--audience', 'signatories', '--consent', 'given-or-unknown',
     '--from-name', 'Free N. Committee', '--from-address', 'letters@free-n.example.org');
   mailingId = mailing.id;
   messages = appealJson('mailing', 'merge', String(mailingId)).messages;

@@ -3,7 +3,7 @@
 use anyhow::{Context as _, Result, bail};
 use appeal_core::mailings::handover::{self, HandoverFormat};
 use appeal_core::mailings::{
-    self, AudienceFilter, AudienceKind, MailingDraft, MergeProgress, Recipient, messages,
+    self, AudienceFilter, AudienceKind, Consent, MailingDraft, MergeProgress, Recipient, messages,
 };
 use appeal_core::targets::{self, TargetFields};
 use appeal_core::templates::{self, TemplateDraft, TemplateVariant};
@@ -263,7 +263,7 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
             name,
             audience,
             petition,
-            consent_only,
+            consent,
             tag,
             country,
             language,
@@ -286,7 +286,11 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
                 },
                 filter: AudienceFilter {
                     petition_id,
-                    consent_only,
+                    consent: match consent {
+                        ConsentArg::Given => Consent::Given,
+                        ConsentArg::GivenOrUnknown => Consent::GivenOrUnknown,
+                        ConsentArg::Everyone => Consent::Everyone,
+                    },
                     tag,
                     country,
                     language,
@@ -320,6 +324,16 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
                 println!("{} recipients, {} problems", r.recipients, r.problems.len());
                 for p in &r.problems {
                     println!("  {}: {}", p.recipient.label, p.message);
+                }
+                println!("{}", r.consent_note);
+                if r.left_out_count > 0 {
+                    println!(
+                        "{} left out by the consent rule (widen it with --consent on a new mailing):",
+                        r.left_out_count
+                    );
+                    for l in &r.left_out {
+                        println!("  {}: {}", l.label, l.reason.sentence());
+                    }
                 }
             })?;
             if !r.problems.is_empty() {

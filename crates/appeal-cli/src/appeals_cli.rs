@@ -128,6 +128,13 @@ pub enum TemplateCmd {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum ConsentArg {
+    Given,
+    GivenOrUnknown,
+    Everyone,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum AudienceArg {
     Signatories,
     Targets,
@@ -156,8 +163,11 @@ pub enum MailingCmd {
         audience: AudienceArg,
         #[arg(long)]
         petition: Option<String>,
-        #[arg(long)]
-        consent_only: bool,
+        /// Whose consent letters to supporters need: only people who said yes (the default),
+        /// also those whose consent is not known, or everyone, also people who said no.
+        /// Letters on a signatory's behalf to a target follow the petition's terms instead.
+        #[arg(long, value_enum, default_value = "given")]
+        consent: ConsentArg,
         #[arg(long)]
         tag: Option<String>,
         #[arg(long)]

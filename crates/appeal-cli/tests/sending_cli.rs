@@ -32,10 +32,10 @@ fn stderr(o: &Output) -> String {
 fn merged_mailing(db: &Path, people: &[(&str, &str)]) -> i64 {
     let dir = db.parent().unwrap();
     let csv = dir.join("people.csv");
-    let mut w = String::from("first_name,last_name,email,town,note\n");
+    let mut w = String::from("first_name,last_name,email,town,note,consent\n");
     for (local, note) in people {
         w.push_str(&format!(
-            "Anna,Test,{local}@example.org,Berlin,\"{note}\"\n"
+            "Anna,Test,{local}@example.org,Berlin,\"{note}\",yes\n"
         ));
     }
     std::fs::write(&csv, w).unwrap();

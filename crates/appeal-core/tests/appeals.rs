@@ -3,7 +3,9 @@
 mod common;
 
 use appeal_core::mailings::handover::{self, HandoverFormat};
-use appeal_core::mailings::{self, AudienceFilter, AudienceKind, MailingDraft, messages};
+use appeal_core::mailings::{
+    self, AudienceFilter, AudienceKind, Consent, LeftOutReason, MailingDraft, messages,
+};
 use appeal_core::progress::Silent;
 use appeal_core::signatories::erase;
 use appeal_core::targets::{self, TargetFields};
@@ -63,14 +65,27 @@ async fn template(t: &TestDb, variants: Vec<TemplateVariant>) -> i64 {
     templates::save(&t.db, &draft).await.unwrap().id
 }
 
+/// A mailing to the test petition's people. The fixtures are platform exports that mostly do
+/// not say whether people may be contacted, so letters to supporters here also go to people
+/// whose consent is not known (the default asks for a yes: see the consent test).
 async fn mailing(t: &TestDb, template_id: i64, audience: AudienceKind) -> i64 {
+    mailing_with(t, template_id, audience, Consent::GivenOrUnknown).await
+}
+
+async fn mailing_with(
+    t: &TestDb,
+    template_id: i64,
+    audience: AudienceKind,
+    consent: Consent,
+) -> i64 {
     let d = MailingDraft {
         campaign_id: campaign_id(t).await,
         template_id,
-        name: "November letters".into(),
+        name: format!("November letters ({consent:?})"),
         audience,
         filter: AudienceFilter {
             petition_id: Some(t.petition),
+            consent,
             ..Default::default()
         },
         from_name: "Free N. Committee".into(),
@@ -753,5 +768,104 @@ async fn stored_json_that_does_not_parse_is_an_error_never_an_empty_value() {
     assert_eq!(
         t.count("SELECT COUNT(*) FROM imports").await,
         imports_before
+    );
+}
+
+#[tokio::test]
+async fn letters_to_supporters_go_only_to_people_who_said_yes_unless_widened_on_purpose() {
+    let t = fresh().await;
+    let list = t.path("consent.csv");
+    std::fs::write(
+        &list,
+        "Имя,Электронная почта,Согласие на рассылку\n\
+         Anna,anna@example.org,да\nBoris,boris@example.org,нет\nChen,chen@example.org,\n\
+         Dara,dara@example.org,yes\n",
+    )
+    .unwrap();
+    t.import_with(list.to_str().unwrap(), &t.opts()).await;
+    let tpl = template(
+        &t,
+        vec![variant("en", "Hello", "Dear {{ signatory.first_name }}")],
+    )
+    .await;
+    let counts = mailings::consent_counts(
+        &t.db,
+        campaign_id(&t).await,
+        &AudienceFilter {
+            petition_id: Some(t.petition),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((counts.given, counts.refused, counts.unknown), (2, 1, 1));
+
+    // The default: a yes is needed; the check names who is left out and why.
+    assert_eq!(AudienceFilter::default().consent, Consent::Given);
+    let m = mailing_with(&t, tpl, AudienceKind::Signatories, Consent::default()).await;
+    assert_eq!(
+        mailings::get(&t.db, m).await.unwrap().filter.consent,
+        Consent::Given
+    );
+    let check = mailings::check(&t.db, m).await.unwrap();
+    assert_eq!((check.recipients, check.left_out_count), (2, 2));
+    let left: Vec<(&str, LeftOutReason)> = check
+        .left_out
+        .iter()
+        .map(|l| (l.label.as_str(), l.reason))
+        .collect();
+    assert!(
+        left.iter()
+            .any(|(l, r)| l.contains("Boris") && *r == LeftOutReason::Refused),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|(l, r)| l.contains("Chen") && *r == LeftOutReason::Unknown),
+        "{left:?}"
+    );
+    assert!(
+        check.consent_note.contains("2 of 4"),
+        "{}",
+        check.consent_note
+    );
+    let r = mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    assert_eq!(
+        r.messages, 2,
+        "Boris said no and Chen said nothing: no letter for them"
+    );
+
+    // Widened on purpose: unknown consent, then everyone.
+    for (consent, reached) in [(Consent::GivenOrUnknown, 3), (Consent::Everyone, 4)] {
+        let m = mailing_with(&t, tpl, AudienceKind::Signatories, consent).await;
+        assert_eq!(
+            mailings::get(&t.db, m).await.unwrap().filter.consent,
+            consent,
+            "recorded"
+        );
+        let r = mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+        assert_eq!(r.messages, reached, "{consent:?}");
+    }
+
+    // On a signatory's behalf to a target: the signatory's own act, under the petition's terms.
+    prosecutor(&t, Some("prokuror@gov.example"), "en").await;
+    let m = mailing_with(&t, tpl, AudienceKind::SignatoriesToTargets, Consent::Given).await;
+    let check = mailings::check(&t.db, m).await.unwrap();
+    assert_eq!((check.recipients, check.left_out_count), (4, 0));
+    assert!(
+        check.consent_note.contains("petition's terms"),
+        "{}",
+        check.consent_note
+    );
+
+    // A mailing stored before the rule had three choices keeps reaching whom it reached.
+    sqlx::query("UPDATE mailings SET filter = json_object('petition_id', ?, 'consent_only', json('false')) WHERE id = 1")
+        .bind(t.petition)
+        .execute(t.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        mailings::get(&t.db, 1).await.unwrap().filter.consent,
+        Consent::Everyone
     );
 }

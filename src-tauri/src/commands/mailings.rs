@@ -3,7 +3,8 @@ use std::path::PathBuf;
 use appeal_core::mailings::handover::{self, HandoverFormat, HandoverReport};
 use appeal_core::mailings::messages::{self, Message, MessagePage};
 use appeal_core::mailings::{
-    self, AudienceCheck, Mailing, MailingDraft, MergeProgress, MergeReport,
+    self, AudienceCheck, AudienceFilter, ConsentCounts, Mailing, MailingDraft, MergeProgress,
+    MergeReport,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -24,6 +25,16 @@ pub async fn create_mailing(state: State<'_, AppState>, draft: MailingDraft) -> 
 #[tauri::command]
 pub async fn delete_mailing(state: State<'_, AppState>, id: i64) -> Cmd<()> {
     Ok(mailings::delete(&state.db, id).await?)
+}
+
+/// How many of the people `filter` selects said yes, no or nothing about being contacted.
+#[tauri::command]
+pub async fn audience_consent(
+    state: State<'_, AppState>,
+    campaign_id: i64,
+    filter: AudienceFilter,
+) -> Cmd<ConsentCounts> {
+    Ok(mailings::consent_counts(&state.db, campaign_id, &filter).await?)
 }
 
 #[tauri::command]

@@ -9,7 +9,7 @@ use lettre::message::Mailbox;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{AudienceKind, Mailing};
+use super::{AudienceKind, Consent, Mailing};
 use crate::db::{Bulk, Db, Pages};
 use crate::error::Result;
 use crate::signatories::query::{FIELD_COLUMNS, fields_from_bulk_row};
@@ -42,6 +42,14 @@ pub struct AudienceCheck {
     pub recipients: i64,
     /// Every problem, with the recipient it comes from (the first 10,000).
     pub problems: Vec<AudienceProblem>,
+    /// The people the filter selects, by what they said about being contacted.
+    pub consent: super::consent::ConsentCounts,
+    /// What consent this mailing asks for, in a sentence.
+    pub consent_note: String,
+    /// People of a mailing to supporters whom the consent rule leaves out.
+    pub left_out_count: i64,
+    /// Those people, and why (the first 10,000).
+    pub left_out: Vec<super::consent::LeftOut>,
 }
 
 pub(crate) struct Pair {
@@ -104,7 +112,7 @@ static PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
            AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
                                       WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
-           AND (?3 = 0 OR consent = 1)
+           AND (?3 = 0 OR consent = 1 OR (?3 = 1 AND consent IS NULL))
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
            AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
            AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
@@ -158,6 +166,11 @@ impl Pages for Audience {
         };
         let f = self.mailing.filter.clone();
         let (after, campaign_id) = (self.after, self.mailing.campaign_id);
+        // Letters on a signatory's behalf follow the petition's terms, not the mailing list's.
+        let consent_level = match self.mailing.audience {
+            AudienceKind::Signatories => f.consent.level(),
+            _ => Consent::Everyone.level(),
+        };
         let rows: Vec<(i64, SignatoryFields)> = reader
             .run(move |c| {
                 let mut people = c.prepare_cached(&PEOPLE)?;
@@ -166,7 +179,7 @@ impl Pages for Audience {
                         rusqlite::params![
                             after,
                             f.petition_id,
-                            f.consent_only,
+                            consent_level,
                             f.tag,
                             f.country,
                             f.language,
@@ -379,14 +392,32 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
             ),
         });
     }
-    let mut audience = Audience::open(db, &mailing).await?;
-    let mut recipients = 0;
+    // Read with the consent rule left aside, so the people it leaves out can be named.
+    let rule = mailing.filter.consent;
+    let mut wide = mailing.clone();
+    wide.filter.consent = Consent::Everyone;
+    let mut audience = Audience::open(db, &wide).await?;
+    let (mut recipients, mut left_out_count, mut left_out) = (0, 0, Vec::new());
     loop {
         let page = audience.next_page(db).await?;
         if page.is_empty() {
             break;
         }
         for pair in &page {
+            if mailing.audience == AudienceKind::Signatories
+                && let Some((id, person)) = &pair.signatory
+                && let Some(reason) = super::consent::left_out(rule, person.consent)
+            {
+                left_out_count += 1;
+                if left_out.len() < 10_000 {
+                    left_out.push(super::consent::LeftOut {
+                        signatory_id: *id,
+                        label: pair.recipient().label,
+                        reason,
+                    });
+                }
+                continue;
+            }
             recipients += 1;
             if let Err(message) = prepare(pair, &mailing, &shared)
                 && problems.len() < 10_000
@@ -398,9 +429,14 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
             }
         }
     }
+    let consent = super::consent::consent_counts(db, mailing.campaign_id, &mailing.filter).await?;
     Ok(AudienceCheck {
         recipients,
         problems,
+        consent_note: super::consent::note(&mailing, &consent),
+        consent,
+        left_out_count,
+        left_out,
     })
 }
 
@@ -418,7 +454,11 @@ pub async fn preview_recipients(
         template_id: 0,
         name: String::new(),
         audience: kind,
-        filter: Default::default(),
+        // A preview may show anyone the template could reach.
+        filter: super::AudienceFilter {
+            consent: Consent::Everyone,
+            ..Default::default()
+        },
         from_name: String::new(),
         from_address: String::new(),
         reply_to: None,

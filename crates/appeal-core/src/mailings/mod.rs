@@ -2,6 +2,7 @@
 //! targets, or one letter from each signatory to each target — merged into the outbox.
 
 mod audience;
+pub mod consent;
 pub mod handover;
 pub mod letters;
 mod merge;
@@ -14,6 +15,7 @@ use ts_rs::TS;
 pub use audience::{
     AudienceCheck, AudienceProblem, Recipient, check, preview_recipients, render_preview,
 };
+pub use consent::{ConsentCounts, LeftOut, LeftOutReason, consent_counts};
 pub use merge::{MergeProgress, MergeReport, merge};
 
 use crate::db::Db;
@@ -57,13 +59,62 @@ impl AudienceKind {
     }
 }
 
+/// Whose say-so letters *to* supporters need. Letters a signatory sends to a target through the
+/// app are that signatory's own act, under the petition's terms, so this does not apply to
+/// them (the check says so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Consent {
+    /// Only people whose consent to be contacted is yes: the default.
+    #[default]
+    Given,
+    /// Also people whose consent is not known (most platform exports do not say).
+    GivenOrUnknown,
+    /// Everyone, also people who said no: widened by the organiser on purpose.
+    Everyone,
+}
+
+impl Consent {
+    /// As the audience query takes it: how much consent a person needs.
+    pub(crate) fn level(self) -> i64 {
+        match self {
+            Consent::Everyone => 0,
+            Consent::GivenOrUnknown => 1,
+            Consent::Given => 2,
+        }
+    }
+}
+
+/// A stored filter. Mailings made before consent had three choices stored `consent_only`:
+/// true was "given"; false reached everyone, and still does, so that merging such a mailing
+/// again reaches the people it reached before.
+fn stored_filter(text: &str) -> Result<AudienceFilter> {
+    let what = "a mailing's audience filter";
+    let mut value: serde_json::Value = crate::db::stored_json(text, what)?;
+    if let Some(map) = value.as_object_mut()
+        && !map.contains_key("consent")
+        && let Some(old) = map.remove("consent_only")
+    {
+        let consent = if old.as_bool() == Some(true) {
+            "given"
+        } else {
+            "everyone"
+        };
+        map.insert("consent".into(), consent.into());
+    }
+    serde_json::from_value(value)
+        .map_err(|e| crate::Error::Damaged(format!("{what} that is not readable JSON ({e})")))
+}
+
 /// Which signatories a mailing reaches (ignored for a targets-only audience).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct AudienceFilter {
     pub petition_id: Option<i64>,
-    /// Only people who consented to be contacted.
-    pub consent_only: bool,
+    /// Whose consent letters to supporters need.
+    #[serde(default)]
+    pub consent: Consent,
     pub tag: Option<String>,
     pub country: Option<String>,
     pub language: Option<String>,
@@ -119,7 +170,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Mailing> {
         template_id: row.try_get("template_id")?,
         name: row.try_get("name")?,
         audience: AudienceKind::parse(&audience)?,
-        filter: crate::db::stored_json(&filter, "a mailing's audience filter")?,
+        filter: stored_filter(&filter)?,
         from_name: row.try_get("from_name")?,
         from_address: row.try_get("from_address")?,
         reply_to: row.try_get("reply_to")?,
@@ -203,6 +254,15 @@ pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
     .execute(db.pool())
     .await?
     .last_insert_rowid();
+    // The consent rule is stored with the filter; it is logged too, as a widening is a choice
+    // someone made.
+    if d.audience == AudienceKind::Signatories {
+        tracing::info!(
+            mailing = id,
+            consent = ?d.filter.consent,
+            "a mailing to supporters was created"
+        );
+    }
     get(db, id).await
 }
 

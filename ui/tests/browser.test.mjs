@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { appealsTests } from './appeals-flow.mjs';
+import { consentTests } from './consent-flow.mjs';
 import { importReportTests } from './import-report-flow.mjs';
 import { leaveTests } from './leave-flow.mjs';
 import { sendingTests } from './sending-flow.mjs';
@@ -270,6 +271,7 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 120_000 }, () => {
 
   importReportTests({ openApp, waitForCall, outDir });
   appealsTests({ openApp, ipcCalls, waitForCall, outDir });
+  consentTests({ openApp, ipcCalls, waitForCall, outDir });
   leaveTests({ openApp, ipcCalls, waitForCall, outDir });
   sendingTests({ openApp, ipcCalls, waitForCall, outDir });
 

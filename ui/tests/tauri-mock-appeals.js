@@ -46,7 +46,7 @@
   const mailings = [
     {
       id: 9, campaign_id: 1, template_id: 5, name: 'November letters', audience: 'signatories_to_targets',
-      filter: { petition_id: null, consent_only: false, tag: null, country: null, language: null },
+      filter: { petition_id: null, consent: 'given', tag: null, country: null, language: null },
       from_name: 'Lindenfeld Three Committee', from_address: 'letters@lindenfeld-three.example.org', reply_to: null,
       state: 'draft', message_count: 0, created_at: STAMP,
     },
@@ -60,10 +60,55 @@
     return { ...p, full_name: `${p.first_name} ${p.last_name}`, language: 'en', custom: { shirt: 'M' } };
   }
 
-  function recipients(kind) {
+  /** What each person said about being contacted: every tenth no, every fourth else not known. */
+  function consentOf(id) {
+    if (id % 10 === 0) return 'refused';
+    return id % 4 === 0 ? 'unknown' : 'given';
+  }
+
+  const FILTER_KEYS = 'consent, country, language, petition_id, tag';
+  const RULES = { given: ['given'], given_or_unknown: ['given', 'unknown'], everyone: ['given', 'unknown', 'refused'] };
+
+  /** The people a filter selects, consent aside (all of them sign petition 11 and carry the tag "paper"). */
+  function selected(filter) {
     const people = Array.from({ length: PEOPLE }, (_, i) => signatory(i + 1));
+    if (!filter) return people;
+    if (Object.keys(filter).sort().join(', ') !== FILTER_KEYS || !RULES[filter.consent]) {
+      throw `invalid args: filter should be {${FILTER_KEYS}} with a known consent, got ${JSON.stringify(filter)}`;
+    }
+    return people.filter(
+      (p) =>
+        (filter.petition_id === null || filter.petition_id === 11) &&
+        (filter.tag === null || filter.tag === 'paper') &&
+        (filter.country === null || filter.country === p.country) &&
+        (filter.language === null || filter.language === p.language),
+    );
+  }
+
+  function consentCounts(people) {
+    const counts = { given: 0, refused: 0, unknown: 0 };
+    for (const p of people) counts[consentOf(p.id)] += 1;
+    return counts;
+  }
+
+  /** Who a mailing to supporters leaves out under its consent rule. */
+  function leftOut(mailing) {
+    if (mailing.audience !== 'signatories') return [];
+    return selected(mailing.filter)
+      .filter((p) => !RULES[mailing.filter.consent].includes(consentOf(p.id)))
+      .map((p) => ({ signatory_id: p.id, label: p.full_name, reason: consentOf(p.id) }));
+  }
+
+  /** The recipients of an audience; with a mailing, its filter and (to supporters) its consent rule. */
+  function recipients(kind, mailing = null) {
+    const people = selected(mailing?.filter ?? null);
     if (kind === 'targets') return targets.map((t) => ({ signatory_id: null, target_id: t.id, label: t.name }));
-    if (kind === 'signatories') return people.map((p) => ({ signatory_id: p.id, target_id: null, label: p.full_name }));
+    if (kind === 'signatories') {
+      const rule = RULES[mailing?.filter.consent ?? 'everyone'];
+      return people
+        .filter((p) => rule.includes(consentOf(p.id)))
+        .map((p) => ({ signatory_id: p.id, target_id: null, label: p.full_name }));
+    }
     return people.flatMap((p) => targets.map((t) => ({ signatory_id: p.id, target_id: t.id, label: `${p.full_name} → ${t.name}` })));
   }
 
@@ -148,7 +193,7 @@
 
   function merge({ id, excludeProblems, onProgress }) {
     const mailing = mailings.find((m) => m.id === id);
-    const all = recipients(mailing.audience);
+    const all = recipients(mailing.audience, mailing);
     const bad = all.filter(problemOf);
     if (bad.length > 0 && !excludeProblems) {
       return fail('invalid_input', `${bad.length} recipients have problems; fix them, or leave them out of the merge`);
@@ -219,10 +264,25 @@
       mailings.splice(mailings.findIndex((m) => m.id === id), 1);
       return null;
     },
+    audience_consent: (args) => {
+      if (Object.keys(args).sort().join(', ') !== 'campaignId, filter' || typeof args.campaignId !== 'number') {
+        throw `invalid args for command audience_consent: expected {campaignId, filter}, got ${JSON.stringify(args)}`;
+      }
+      return consentCounts(selected(args.filter));
+    },
     check_mailing: ({ id }) => {
-      const all = recipients(mailings.find((m) => m.id === id).audience);
+      const mailing = mailings.find((m) => m.id === id);
+      const all = recipients(mailing.audience, mailing);
       const problems = all.filter(problemOf).map((recipient) => ({ recipient, message: problemOf(recipient) }));
-      return { recipients: all.length, problems };
+      const left = leftOut(mailing);
+      // The core's sentence is English only; the UI builds its own from the counts.
+      const note = mailing.audience === 'signatories'
+        ? `Only people whose consent is ${mailing.filter.consent.replace(/_/g, ' ')} are written to.`
+        : 'Consent to be contacted is not asked: these letters follow the petition’s terms.';
+      return {
+        recipients: all.length, problems, consent: consentCounts(selected(mailing.filter)),
+        consent_note: note, left_out_count: left.length, left_out: left,
+      };
     },
     merge_mailing: merge,
     list_messages: ({ mailingId, offset, limit }) => {

@@ -114,7 +114,7 @@
 
   const spring = {
     id: MAILING_ID, campaign_id: 1, template_id: 5, name: 'Spring letters', audience: 'signatories',
-    filter: { petition_id: null, consent_only: false, tag: null, country: null, language: null },
+    filter: { petition_id: null, consent: 'given_or_unknown', tag: null, country: null, language: null },
     from_name: 'Lindenfeld Three Committee', from_address: 'letters@lindenfeld-three.example.org', reply_to: null,
     state: 'merged', message_count: TOTAL, created_at: STAMP,
   };

@@ -1,5 +1,7 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type { AudienceCheck } from '../../bindings/AudienceCheck';
+import type { AudienceFilter } from '../../bindings/AudienceFilter';
+import type { ConsentCounts } from '../../bindings/ConsentCounts';
 import type { HandoverFormat } from '../../bindings/HandoverFormat';
 import type { HandoverReport } from '../../bindings/HandoverReport';
 import type { Mailing } from '../../bindings/Mailing';
@@ -19,6 +21,11 @@ export function createMailing(draft: MailingDraft): Promise<Mailing> {
 
 export async function deleteMailing(id: number): Promise<void> {
   await invoke<null>('delete_mailing', { id });
+}
+
+/** The people a filter selects, by what they said about being contacted (its consent rule aside). */
+export function audienceConsent(campaignId: number, filter: AudienceFilter): Promise<ConsentCounts> {
+  return invoke<ConsentCounts>('audience_consent', { campaignId, filter });
 }
 
 /** Every recipient the mailing reaches, with whatever would stop their letter. */

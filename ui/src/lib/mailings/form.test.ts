@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyMailingForm, mailingBlocker, toMailingDraft, type MailingForm } from './form';
+import { CONSENT_RULES, consentApplies, emptyMailingForm, mailingBlocker, reach, selectionFilter, toMailingDraft, type MailingForm } from './form';
 
 const filled: MailingForm = {
   ...emptyMailingForm(),
@@ -26,7 +26,7 @@ describe('new mailing form', () => {
       template_id: 4,
       name: 'November letters',
       audience: 'signatories_to_targets',
-      filter: { petition_id: 11, consent_only: false, tag: 'paper', country: 'DE', language: 'ru' },
+      filter: { petition_id: 11, consent: 'given', tag: 'paper', country: 'DE', language: 'ru' },
       from_name: 'Free N. Committee',
       from_address: 'letters@free-n.example.org',
       reply_to: null,
@@ -34,7 +34,44 @@ describe('new mailing form', () => {
   });
 
   it('clears the signatory filter for a targets-only audience', () => {
-    const draft = toMailingDraft({ ...filled, audience: 'targets', tag: 'paper', petition_id: 11, consent_only: true }, 1);
-    expect(draft.filter).toEqual({ petition_id: null, consent_only: false, tag: null, country: null, language: null });
+    const draft = toMailingDraft({ ...filled, audience: 'targets', tag: 'paper', petition_id: 11, consent: 'everyone' }, 1);
+    expect(draft.filter).toEqual({ petition_id: null, consent: 'given', tag: null, country: null, language: null });
+  });
+});
+
+describe('consent rule of a mailing', () => {
+  it('asks for a yes by default', () => {
+    expect(emptyMailingForm().consent).toBe('given');
+    expect(CONSENT_RULES[0]).toBe('given');
+  });
+
+  it('applies only to letters to supporters', () => {
+    expect(consentApplies('signatories')).toBe(true);
+    expect(consentApplies('signatories_to_targets')).toBe(false);
+    expect(consentApplies('targets')).toBe(false);
+  });
+
+  it('sends the chosen rule for a mailing to supporters', () => {
+    for (const rule of CONSENT_RULES) {
+      expect(toMailingDraft({ ...filled, audience: 'signatories', consent: rule }, 1).filter.consent).toBe(rule);
+    }
+  });
+
+  it('sends "given" on a signatory’s behalf, whatever was chosen before switching', () => {
+    const draft = toMailingDraft({ ...filled, audience: 'signatories_to_targets', consent: 'everyone' }, 1);
+    expect(draft.filter.consent).toBe('given');
+  });
+
+  it('counts what each rule reaches: yes; yes and unknown; all', () => {
+    const counts = { given: 42, refused: 6, unknown: 12 };
+    expect(CONSENT_RULES.map((rule) => reach(counts, rule))).toEqual([42, 54, 60]);
+  });
+
+  it('asks for counts by who is selected, not by the rule or the audience', () => {
+    const form: MailingForm = { ...filled, audience: 'signatories', tag: ' paper ', country: 'de', petition_id: 11 };
+    const selection = selectionFilter(form);
+    expect(selection).toEqual({ petition_id: 11, consent: 'given', tag: 'paper', country: 'DE', language: null });
+    expect(selectionFilter({ ...form, consent: 'everyone' })).toEqual(selection);
+    expect(selectionFilter({ ...form, audience: 'signatories_to_targets' })).toEqual(selection);
   });
 });

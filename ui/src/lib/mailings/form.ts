@@ -1,7 +1,33 @@
+import type { AudienceFilter } from '../../bindings/AudienceFilter';
 import type { AudienceKind } from '../../bindings/AudienceKind';
+import type { Consent } from '../../bindings/Consent';
+import type { ConsentCounts } from '../../bindings/ConsentCounts';
 import type { MailingDraft } from '../../bindings/MailingDraft';
 
 export const AUDIENCES: readonly AudienceKind[] = ['signatories_to_targets', 'signatories', 'targets'];
+
+/** The consent rules, narrowest first; "given" is the default. */
+export const CONSENT_RULES: readonly Consent[] = ['given', 'given_or_unknown', 'everyone'];
+
+/**
+ * Whether the consent rule applies: only to letters to supporters. A letter on a signatory's
+ * behalf is their own act under the petition's terms, and targets are not asked.
+ */
+export function consentApplies(audience: AudienceKind): boolean {
+  return audience === 'signatories';
+}
+
+/** How many of the selected people a rule lets through. */
+export function reach(counts: ConsentCounts, rule: Consent): number {
+  switch (rule) {
+    case 'given':
+      return counts.given;
+    case 'given_or_unknown':
+      return counts.given + counts.unknown;
+    case 'everyone':
+      return counts.given + counts.unknown + counts.refused;
+  }
+}
 
 /** What the new-mailing form binds to. */
 export type MailingForm = {
@@ -9,7 +35,7 @@ export type MailingForm = {
   template_id: number | null;
   audience: AudienceKind;
   petition_id: number | null;
-  consent_only: boolean;
+  consent: Consent;
   tag: string;
   country: string;
   language: string;
@@ -24,7 +50,7 @@ export function emptyMailingForm(): MailingForm {
     template_id: null,
     audience: 'signatories_to_targets',
     petition_id: null,
-    consent_only: false,
+    consent: 'given',
     tag: '',
     country: '',
     language: '',
@@ -53,21 +79,37 @@ function blankToNull(value: string): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
-/** The form as the backend takes it; the signatory filter is cleared for a targets-only audience. */
-export function toMailingDraft(form: MailingForm, campaignId: number): MailingDraft {
+/**
+ * The signatory filter as the backend takes it: cleared for a targets-only audience, and the
+ * consent rule only where it applies ("given" elsewhere, which the backend ignores there).
+ */
+export function audienceFilter(form: MailingForm): AudienceFilter {
   const people = form.audience !== 'targets';
+  return {
+    petition_id: people ? form.petition_id : null,
+    consent: consentApplies(form.audience) ? form.consent : 'given',
+    tag: people ? blankToNull(form.tag) : null,
+    country: people ? (blankToNull(form.country)?.toUpperCase() ?? null) : null,
+    language: people ? (blankToNull(form.language)?.toLowerCase() ?? null) : null,
+  };
+}
+
+/**
+ * Who the filter selects, consent aside: what `audience_consent` counts. The rule is left at
+ * "given" (the count ignores it) so that choosing a rule does not ask again.
+ */
+export function selectionFilter(form: MailingForm): AudienceFilter {
+  return { ...audienceFilter({ ...form, audience: 'signatories' }), consent: 'given' };
+}
+
+/** The form as the backend takes it. */
+export function toMailingDraft(form: MailingForm, campaignId: number): MailingDraft {
   return {
     campaign_id: campaignId,
     template_id: form.template_id ?? 0,
     name: form.name.trim(),
     audience: form.audience,
-    filter: {
-      petition_id: people ? form.petition_id : null,
-      consent_only: people && form.consent_only,
-      tag: people ? blankToNull(form.tag) : null,
-      country: people ? (blankToNull(form.country)?.toUpperCase() ?? null) : null,
-      language: people ? (blankToNull(form.language)?.toLowerCase() ?? null) : null,
-    },
+    filter: audienceFilter(form),
     from_name: form.from_name.trim(),
     from_address: form.from_address.trim(),
     reply_to: blankToNull(form.reply_to),

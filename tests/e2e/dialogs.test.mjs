@@ -11,34 +11,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Session } from './webdriver.mjs';
+import { app, cliOn, openApp, sleep } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const app = path.join(root, 'target/debug/appeal-desk');
-const cli = path.join(root, 'target/debug/appeal');
-const port = 4450;
-const nativePort = 4451;
-const children = [];
-let session;
+let window;
 let dbFile;
 let display;
-
-function appeal(...args) {
-  return execFileSync(cli, ['--db', dbFile, ...args], { encoding: 'utf8' });
-}
-
-function start(cmd, args, env, cwd = undefined) {
-  const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let appeal;
 
 async function waitFor(what, check, timeoutMs = 20000) {
   const until = Date.now() + timeoutMs;
@@ -96,35 +78,17 @@ function openDatabaseFiles(pid) {
 }
 
 before(async () => {
-  const env = {};
-  if (!process.env.DISPLAY) {
-    start('Xvfb', [':96', '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
-    env.DISPLAY = ':96';
-    await sleep(1000);
-  }
-  display = env.DISPLAY ?? process.env.DISPLAY;
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-dialogs-'));
   dbFile = path.join(dir, 'appeal-desk.db');
-  env.APPEAL_DB = dbFile;
-  Object.assign(process.env, env);
+  appeal = cliOn(dbFile).appeal;
   // Started in the database's folder, so that a dialog which opens where the app was started
   // (zenity's does) lists the database's files too.
-  start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], env, dir);
-  const until = Date.now() + 30000;
-  while (Date.now() < until) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/status`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    await sleep(250);
-  }
-  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  window = await openApp({ db: dbFile, display: ':96', port: 4450, nativePort: 4451, cwd: dir });
+  display = window.display;
 });
 
 after(async () => {
-  if (session) await session.end().catch(() => {});
-  for (const c of children.reverse()) c.kill('SIGTERM');
+  if (window) await window.close();
 });
 
 async function createCampaign(s, name) {
@@ -140,7 +104,7 @@ async function createCampaign(s, name) {
 }
 
 test('a file dialog cancelled on the database folder, then a CLI run, loses none of the app’s writes', async () => {
-  const s = session;
+  const s = window.session;
   await createCampaign(s, 'Before the dialog');
   const pid = await waitFor('the app process', appPid);
 
@@ -172,8 +136,7 @@ test('a file dialog cancelled on the database folder, then a CLI run, loses none
   assert.match(appeal('campaign', 'list'), /After the dialog/, 'the CLI sees what the app wrote');
 
   // The app exits; every campaign it created is in the file.
-  await s.end();
-  session = null;
+  await window.end();
   await waitFor('the app to exit', () => appPid() === null);
   const list = appeal('campaign', 'list');
   for (const name of ['Before the dialog', 'After the dialog', 'Later still']) {

@@ -7,111 +7,41 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Session } from './webdriver.mjs';
+import { cliOn, openApp, out, waitForCount, waitForText } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const app = path.join(root, 'target/debug/appeal-desk');
-const cli = path.join(root, 'target/debug/appeal');
-const out = path.join(root, 'tests/out');
-// app.test.mjs has 4444 (and tauri-driver's default native port 4445), send.test.mjs 4446-4447.
-const port = 4448;
-const nativePort = 4449;
-const display = ':95';
 /** The stored body; no newline at its end, so Ctrl+End puts the caret right after "N.". */
 const BODY = '{{ target.form_of_address }},\n\nPlease release N.';
 const EDIT = ' Please act now.';
 // The WebDriver key code of Control, held to the end of the command that sends it.
 const CONTROL = '\uE009';
 const END = '\uE010';
-const children = [];
+let window;
 let session;
-let db;
+let appealJson;
 let templateId;
-
-/** Runs the appeal CLI on the test database. */
-function appeal(...args) {
-  return execFileSync(cli, ['--db', db, ...args], { encoding: 'utf8' });
-}
-
-/** Runs the appeal CLI with --json and parses its answer. */
-function appealJson(...args) {
-  return JSON.parse(appeal('--json', ...args));
-}
-
-function start(cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function waitForDriver() {
-  const until = Date.now() + 30000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/status`);
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('tauri-driver did not start');
-}
 
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-templates-'));
-  db = path.join(dir, 'templates.db');
-  appeal('campaign', 'add', 'Free N.');
+  const db = path.join(dir, 'templates.db');
+  const cli = cliOn(db);
+  appealJson = cli.appealJson;
+  cli.appeal('campaign', 'add', 'Free N.');
   const body = path.join(dir, 'body.md');
   writeFileSync(body, BODY);
   const template = appealJson('template', 'add', '--campaign', 'Free N.', '--name', 'Appeal',
     '--subject', 'Release N.', '--body-file', body);
   templateId = template.id;
-
-  const env = { APPEAL_DB: db };
-  if (!process.env.DISPLAY) {
-    start('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
-    env.DISPLAY = display;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  // The app inherits this environment through tauri-driver and WebKitWebDriver.
-  start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], env);
-  await waitForDriver();
-  session = await Session.start(`http://127.0.0.1:${port}`, app, env);
+  // app.test.mjs has 4444 (and tauri-driver's default native port 4445), send.test.mjs 4446-4447.
+  window = await openApp({ db, display: ':95', port: 4448, nativePort: 4449 });
+  session = window.session;
 });
 
 after(async () => {
-  if (session) await session.end().catch(() => {});
-  for (const c of children.reverse()) c.kill('SIGTERM');
+  if (window) await window.close();
 });
-
-/** Waits until css matches as many elements as wanted (0 for none). */
-async function waitForCount(s, css, wanted, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  let found = [];
-  while (Date.now() < until) {
-    found = await s.findAll(css);
-    if (found.length === wanted) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`expected ${wanted} × ${css}, found ${found.length}`);
-}
-
-async function waitForText(s, css, pattern, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  let seen = [];
-  while (Date.now() < until) {
-    seen = await s.textsOf(css);
-    if (seen.some((t) => pattern.test(t.trim()))) return seen;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no ${css} matched ${pattern}; saw ${JSON.stringify(seen)}`);
-}
 
 /** The editor's text (CodeMirror's lines, without their line breaks). */
 async function bodyText(s) {

@@ -683,7 +683,11 @@ async fn a_mailing_larger_than_a_page_merges_and_exports_every_letter_once_in_or
             &row[0]
         );
         assert_eq!(&row[2], format!("For Ilse{i}"));
-        assert_eq!(&row[3], format!("Dear Ilse{i}, from Town \"{i}\".\n"));
+        // A letter to supporters: its text, then the way out (see the hand-over test).
+        assert_eq!(
+            row[3].split("\n\n-- \n").next(),
+            Some(format!("Dear Ilse{i}, from Town \"{i}\".\n").as_str())
+        );
         assert!(row[4].starts_with("<!DOCTYPE html>"), "{}", &row[4]);
         assert!(
             row[4].contains(&format!("<p>Dear Ilse{i}, from Town \"{i}\".</p>")),
@@ -868,4 +872,103 @@ async fn letters_to_supporters_go_only_to_people_who_said_yes_unless_widened_on_
         mailings::get(&t.db, 1).await.unwrap().filter.consent,
         Consent::Everyone
     );
+}
+
+#[tokio::test]
+async fn every_hand_over_of_letters_to_supporters_carries_the_way_out_that_sent_letters_do() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(
+        &t,
+        vec![variant(
+            "en",
+            "Thank you",
+            "Dear {{ signatory.first_name }},\n\nthank you.",
+        )],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::Signatories).await;
+    mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    let way_out = "<mailto:letters@free-n.example.org?subject=unsubscribe>";
+
+    // .eml, read back by Python's email package.
+    let dir = t.path("eml");
+    handover::export(&t.db, m, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    let script = "import email, email.policy, sys, json\n\
+        m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)\n\
+        print(json.dumps({'lu': m['List-Unsubscribe'], 'text': m.get_body(('plain',)).get_content(),\n\
+                          'html': m.get_body(('html',)).get_content(), 'defects': len(m.defects)}))";
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let out = std::process::Command::new("/usr/bin/python3")
+            .args(["-c", script])
+            .arg(entry.unwrap().path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(parsed["lu"], way_out, "{parsed}");
+        assert_eq!(parsed["defects"], 0);
+        assert!(
+            parsed["text"]
+                .as_str()
+                .unwrap()
+                .contains("reply with \"unsubscribe\" or write to letters@free-n.example.org"),
+            "{parsed}"
+        );
+        assert!(
+            parsed["html"]
+                .as_str()
+                .unwrap()
+                .contains("mailto:letters@free-n.example.org?subject=unsubscribe"),
+            "{parsed}"
+        );
+    }
+
+    // CSV: the text and HTML cells carry the wording.
+    let csv_file = t.path("outbox.csv");
+    handover::export(&t.db, m, HandoverFormat::Csv, &csv_file)
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_path(&csv_file).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert!(
+            row[3].ends_with("or write to letters@free-n.example.org\n"),
+            "{}",
+            &row[3]
+        );
+        assert!(row[4].contains("?subject=unsubscribe"), "{}", &row[4]);
+    }
+
+    // mailto: the body of each link ends with the wording.
+    let links = t.path("links.csv");
+    handover::export(&t.db, m, HandoverFormat::Mailto, &links)
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_path(&links).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        assert!(
+            row[2].contains("or%20write%20to%20letters%40free-n.example.org"),
+            "{}",
+            &row[2]
+        );
+    }
+
+    // Letters on a signatory's behalf to a target carry none: they are not a mailing list's.
+    prosecutor(&t, Some("prokuror@gov.example"), "en").await;
+    let m = mailing(&t, tpl, AudienceKind::SignatoriesToTargets).await;
+    mailings::merge(&t.db, m, false, &Silent).await.unwrap();
+    let csv_file = t.path("on-behalf.csv");
+    handover::export(&t.db, m, HandoverFormat::Csv, &csv_file)
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&csv_file).unwrap();
+    assert!(!text.contains("unsubscribe"));
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::messages::Stored;
+use super::unsubscribe::Unsubscribe;
 use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
@@ -77,9 +78,16 @@ pub(crate) struct Extras {
 }
 
 /// The message as an RFC 5322 document, multipart/alternative text + HTML.
-pub(crate) fn eml(m: &Stored, files: &AttachmentFiles, clock: &Clock) -> Result<Vec<u8>> {
+pub(crate) fn eml(
+    m: &Stored,
+    files: &AttachmentFiles,
+    clock: &Clock,
+    way_out: Option<&Unsubscribe>,
+) -> Result<Vec<u8>> {
     let x = Extras {
         date: Some(clock.system_time()),
+        list_unsubscribe: way_out.map(Unsubscribe::header),
+        footer: way_out.map(|u| u.footer(&m.language)),
         ..Extras::default()
     };
     Ok(message(m, &x, files)?.formatted())
@@ -263,7 +271,16 @@ pub async fn export(
     format: HandoverFormat,
     path: &Path,
 ) -> Result<HandoverReport> {
-    super::get(db, mailing_id).await?;
+    let mailing = super::get(db, mailing_id).await?;
+    // Letters to supporters carry the way out that sent ones do, whoever sends them.
+    let unsubscribe_to = (mailing.audience == super::AudienceKind::Signatories).then(|| {
+        mailing
+            .reply_to
+            .clone()
+            .unwrap_or_else(|| mailing.from_address.clone())
+            .trim()
+            .to_string()
+    });
     if format == HandoverFormat::Pdf {
         let messages = super::letters::export_pdf(db, mailing_id, path).await?;
         return Ok(HandoverReport {
@@ -285,7 +302,8 @@ pub async fn export(
                 for m in page {
                     n += 1;
                     let file = path.join(file_name(n, &m.to_address));
-                    std::fs::write(&file, eml(&m, &files, db.clock())?)
+                    let way_out = unsubscribe_to.as_deref().map(Unsubscribe::to);
+                    std::fs::write(&file, eml(&m, &files, db.clock(), way_out.as_ref())?)
                         .map_err(|e| Error::io("write", &file, e))?;
                 }
             }
@@ -296,7 +314,7 @@ pub async fn export(
             let mut snapshot = db.bulk_read().await?;
             let path = path.to_path_buf();
             n = snapshot
-                .run(move |c| write_csv(c, mailing_id, format, &path))
+                .run(move |c| write_csv(c, mailing_id, format, &path, unsubscribe_to.as_deref()))
                 .await?;
         }
     }
@@ -316,7 +334,10 @@ fn write_csv(
     mailing_id: i64,
     format: HandoverFormat,
     path: &Path,
+    unsubscribe_to: Option<&str>,
 ) -> Result<i64> {
+    let way_out = unsubscribe_to.map(Unsubscribe::to);
+    let way_out = way_out.as_ref();
     let mut out = CsvOut::create(path, false)?;
     if format == HandoverFormat::Csv {
         out.write(&["to", "reply_to", "subject", "text", "html"])?;
@@ -329,13 +350,13 @@ fn write_csv(
         let writer = s.spawn(move || -> Result<CsvOut> {
             let mut doc = String::new();
             for mut batch in filled {
-                batch.write_to(&mut out, format, &mut doc)?;
+                batch.write_to(&mut out, format, &mut doc, way_out)?;
                 batch.clear();
                 let _ = empty.send(batch);
             }
             Ok(out)
         });
-        let read = read_cells(c, mailing_id, format, full, emptied);
+        let read = read_cells(c, mailing_id, format, full, emptied, way_out);
         let out = writer.join().expect("writing CSV does not panic");
         // A failed write stops the reading too: its error is the one that says why.
         let out = out?;
@@ -375,7 +396,13 @@ impl Cells {
 
     /// Writes the rows as CSV records. A CSV row's sixth cell is the language of the HTML
     /// document built around a stored body (`doc` is its reused buffer); it is not written.
-    fn write_to(&self, out: &mut CsvOut, format: HandoverFormat, doc: &mut String) -> Result<()> {
+    fn write_to(
+        &self,
+        out: &mut CsvOut,
+        format: HandoverFormat,
+        doc: &mut String,
+        way_out: Option<&Unsubscribe>,
+    ) -> Result<()> {
         let mut start = 0;
         for row in self.ends.chunks(self.width) {
             let mut cells = row.iter().map(|&end| {
@@ -395,8 +422,18 @@ impl Cells {
                 })
             };
             doc.clear();
-            push_stored_html(doc, utf8(language)?, utf8(subject)?, utf8(html)?, "");
-            out.write_bytes([to, reply_to, subject, text, doc.as_bytes()])?;
+            let language = utf8(language)?;
+            match way_out.map(|u| u.footer(language)) {
+                None => {
+                    push_stored_html(doc, language, utf8(subject)?, utf8(html)?, "");
+                    out.write_bytes([to, reply_to, subject, text, doc.as_bytes()])?;
+                }
+                Some((text_footer, html_footer)) => {
+                    push_stored_html(doc, language, utf8(subject)?, utf8(html)?, &html_footer);
+                    let text = [text, text_footer.as_bytes()].concat();
+                    out.write_bytes([to, reply_to, subject, &text[..], doc.as_bytes()])?;
+                }
+            }
         }
         Ok(())
     }
@@ -410,6 +447,7 @@ fn read_cells(
     format: HandoverFormat,
     full: std::sync::mpsc::SyncSender<Cells>,
     emptied: std::sync::mpsc::Receiver<Cells>,
+    way_out: Option<&Unsubscribe>,
 ) -> Result<i64> {
     // The mailing's ids span a range; walking that range of the table in id order beats
     // sorting what the (mailing, state) index finds.
@@ -442,7 +480,14 @@ fn read_cells(
         } else {
             let text = |i| crate::db::text(r, i);
             batch.push(bytes(2)?);
-            batch.push(mailto(text(6)?, text(2)?, text(3)?).as_bytes());
+            let link = match way_out {
+                None => mailto(text(6)?, text(2)?, text(3)?),
+                Some(u) => {
+                    let body = format!("{}{}", text(3)?, u.footer(text(5)?).0);
+                    mailto(text(6)?, text(2)?, &body)
+                }
+            };
+            batch.push(link.as_bytes());
         }
         if batch.bytes.len() >= Cells::BYTES {
             let next = emptied.try_recv().unwrap_or_else(|_| Cells::new(width));

@@ -7,6 +7,7 @@ pub mod handover;
 pub mod letters;
 mod merge;
 pub mod messages;
+pub(crate) mod unsubscribe;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;

@@ -13,6 +13,7 @@ use lettre::message::header::HeaderName;
 use crate::error::{Error, Result};
 use crate::mailings::handover::{AttachmentFiles, Extras, message};
 use crate::mailings::messages::Stored;
+use crate::mailings::unsubscribe::Unsubscribe;
 use crate::smtp::{DkimSettings, Profile};
 use crate::time_util::Clock;
 
@@ -89,39 +90,6 @@ fn signing_key_text(text: &str) -> Option<(String, DkimSigningAlgorithm)> {
     (!raw.is_empty()).then(|| (raw.to_string(), DkimSigningAlgorithm::Ed25519))
 }
 
-/// Unsubscribe wording: (lead-in, how to) in the letter's language; English otherwise.
-fn wording(language: &str) -> (&'static str, &'static str) {
-    match language.get(..2).unwrap_or("") {
-        "ru" => (
-            "Вы получили это письмо, потому что поддержали нашу кампанию.",
-            "Чтобы больше не получать писем, ответьте словом «unsubscribe» или напишите на",
-        ),
-        "de" => (
-            "Sie erhalten diesen Brief, weil Sie unsere Kampagne unterstützt haben.",
-            "Wenn Sie keine Briefe mehr erhalten möchten, antworten Sie mit „unsubscribe“ oder schreiben Sie an",
-        ),
-        "fr" => (
-            "Vous recevez cette lettre parce que vous avez soutenu notre campagne.",
-            "Pour ne plus recevoir de lettres, répondez « unsubscribe » ou écrivez à",
-        ),
-        "es" => (
-            "Recibe esta carta porque apoyó nuestra campaña.",
-            "Para no recibir más cartas, responda «unsubscribe» o escriba a",
-        ),
-        _ => (
-            "You are receiving this letter because you supported our campaign.",
-            "To stop receiving letters, reply with \"unsubscribe\" or write to",
-        ),
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 pub(crate) struct Builder {
     envelope_from: lettre::Address,
     to_supporters: bool,
@@ -172,17 +140,9 @@ impl Builder {
                 .or(from)
                 .map(|mb| mb.email.to_string())
                 .unwrap_or_else(|| self.envelope_from.to_string());
-            x.list_unsubscribe = Some(format!("<mailto:{address}?subject=unsubscribe>"));
-            let (lead, how) = wording(&m.language);
-            x.footer = Some((
-                format!("\n\n-- \n{lead}\n{how} {address}\n"),
-                format!(
-                    "<hr><p style=\"font-size:small;color:#555\">{}<br>{} <a href=\"mailto:{a}?subject=unsubscribe\">{a}</a></p>",
-                    escape(lead),
-                    escape(how),
-                    a = escape(&address)
-                ),
-            ));
+            let way_out = Unsubscribe::to(&address);
+            x.list_unsubscribe = Some(way_out.header());
+            x.footer = Some(way_out.footer(&m.language));
         }
         if let Some(to) = test_to {
             x.to = Some(to.clone());

@@ -73,8 +73,6 @@ pub(crate) struct Extras {
     /// Unsubscribe wording appended to the text and HTML parts.
     pub footer: Option<(String, String)>,
     pub test: bool,
-    /// The `Date:` header; the machine's clock when none is given.
-    pub date: Option<std::time::SystemTime>,
 }
 
 /// The message as an RFC 5322 document, multipart/alternative text + HTML.
@@ -85,12 +83,11 @@ pub(crate) fn eml(
     way_out: Option<&Unsubscribe>,
 ) -> Result<Vec<u8>> {
     let x = Extras {
-        date: Some(clock.system_time()),
         list_unsubscribe: way_out.map(Unsubscribe::header),
         footer: way_out.map(|u| u.footer(&m.language)),
         ..Extras::default()
     };
-    Ok(message(m, &x, files)?.formatted())
+    Ok(message(m, &x, files, clock.system_time())?.formatted())
 }
 
 /// Attachment files read and checked against their merge-time hash once per run (a send or
@@ -158,7 +155,13 @@ fn one_line(s: &str) -> String {
 }
 
 /// The letter as lettre's message: headers encoded per RFC 2047, parts per MIME.
-pub(crate) fn message(m: &Stored, x: &Extras, files: &AttachmentFiles) -> Result<lettre::Message> {
+/// `date` is the `Date:` header: the database's clock, read by the caller.
+pub(crate) fn message(
+    m: &Stored,
+    x: &Extras,
+    files: &AttachmentFiles,
+    date: std::time::SystemTime,
+) -> Result<lettre::Message> {
     use lettre::message::header::{HeaderName, HeaderValue};
     let bad = |what: &str, v: &str| {
         Error::Conflict(format!(
@@ -184,7 +187,7 @@ pub(crate) fn message(m: &Stored, x: &Extras, files: &AttachmentFiles) -> Result
         .message_id(Some(
             x.message_id.clone().unwrap_or_else(|| m.message_id.clone()),
         ))
-        .date(x.date.unwrap_or_else(std::time::SystemTime::now));
+        .date(date);
     if let Some(r) = &m.reply_to {
         builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
     }
@@ -273,14 +276,9 @@ pub async fn export(
 ) -> Result<HandoverReport> {
     let mailing = super::get(db, mailing_id).await?;
     // Letters to supporters carry the way out that sent ones do, whoever sends them.
-    let unsubscribe_to = (mailing.audience == super::AudienceKind::Signatories).then(|| {
-        mailing
-            .reply_to
-            .clone()
-            .unwrap_or_else(|| mailing.from_address.clone())
-            .trim()
-            .to_string()
-    });
+    let unsubscribe_to = (mailing.audience == super::AudienceKind::Signatories)
+        .then(|| Unsubscribe::address_for(mailing.reply_to.as_deref(), &mailing.from_address))
+        .flatten();
     if format == HandoverFormat::Pdf {
         let messages = super::letters::export_pdf(db, mailing_id, path).await?;
         return Ok(HandoverReport {
@@ -536,7 +534,7 @@ mod tests {
             ..Default::default()
         };
         let raw = String::from_utf8(
-            message(&m, &x, &AttachmentFiles::default())
+            message(&m, &x, &AttachmentFiles::default(), std::time::UNIX_EPOCH)
                 .unwrap()
                 .formatted(),
         )

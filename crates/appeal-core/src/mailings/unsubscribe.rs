@@ -14,6 +14,16 @@ impl<'a> Unsubscribe<'a> {
         Unsubscribe { address }
     }
 
+    /// Where a letter's unsubscribe requests go: the address of its Reply-To (a mailbox such
+    /// as `Team <team@…>` or a bare address), else of its sender; `None` if neither is one.
+    pub fn address_for(reply_to: Option<&str>, from: &str) -> Option<String> {
+        use lettre::message::Mailbox;
+        reply_to
+            .and_then(|r| r.trim().parse::<Mailbox>().ok())
+            .or_else(|| from.trim().parse::<Mailbox>().ok())
+            .map(|mb| mb.email.to_string())
+    }
+
     /// The `List-Unsubscribe` header's value.
     pub fn header(&self) -> String {
         format!("<mailto:{}?subject=unsubscribe>", self.address)

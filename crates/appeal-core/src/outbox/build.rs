@@ -126,19 +126,9 @@ impl Builder {
 
     /// The letter as stored, to its own recipient; or, for a test send, to `test_to`.
     pub fn build(&self, m: &Stored, test_to: Option<&Mailbox>) -> Result<Built> {
-        let mut x = Extras {
-            date: Some(self.clock.system_time()),
-            ..Extras::default()
-        };
+        let mut x = Extras::default();
         if self.to_supporters {
-            // Unsubscribe requests go where replies go: the letter's Reply-To, else its sender.
-            let from: Option<Mailbox> = m.from_header.parse().ok();
-            let address = m
-                .reply_to
-                .as_deref()
-                .and_then(|r| r.parse::<Mailbox>().ok())
-                .or(from)
-                .map(|mb| mb.email.to_string())
+            let address = Unsubscribe::address_for(m.reply_to.as_deref(), &m.from_header)
                 .unwrap_or_else(|| self.envelope_from.to_string());
             let way_out = Unsubscribe::to(&address);
             x.list_unsubscribe = Some(way_out.header());
@@ -153,7 +143,7 @@ impl Builder {
             let stable = m.message_id.trim_matches(['<', '>']);
             x.message_id = Some(format!("<test.{:08x}.{stable}>", rand::random::<u32>()));
         }
-        let mut message = message(m, &x, &self.files)?;
+        let mut message = message(m, &x, &self.files, self.clock.system_time())?;
         if let Some(k) = &self.dkim {
             message.sign(k);
         }

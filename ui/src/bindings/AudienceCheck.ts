@@ -13,7 +13,8 @@ recipients: number,
  */
 problems: Array<AudienceProblem>, 
 /**
- * The people the filter selects, by what they said about being contacted.
+ * The people a mailing to supporters selects, by what they said about being contacted
+ * (all zero for other mailings: consent to be contacted is not asked there).
  */
 consent: ConsentCounts, 
 /**

@@ -42,7 +42,8 @@ pub struct AudienceCheck {
     pub recipients: i64,
     /// Every problem, with the recipient it comes from (the first 10,000).
     pub problems: Vec<AudienceProblem>,
-    /// The people the filter selects, by what they said about being contacted.
+    /// The people a mailing to supporters selects, by what they said about being contacted
+    /// (all zero for other mailings: consent to be contacted is not asked there).
     pub consent: super::consent::ConsentCounts,
     /// What consent this mailing asks for, in a sentence.
     pub consent_note: String,
@@ -107,17 +108,22 @@ const PAGE: i64 = 2000;
 /// The next page of people after `?1`, filtered as the mailing says.
 /// Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list again
 /// for every page, which made merging a million letters quadratic.
-static PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1
-           AND (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
-                                      WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
+/// Who a mailing's filter selects, for the audience's pages and for the consent counts:
+/// ?2 petition, ?3 consent level ([`Consent::level`]), ?4 tag, ?5 country, ?6 language,
+/// ?8 campaign (?1 and ?7 are the pages' position and size).
+pub(super) const SELECTED: &str = "
+           (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
+                                  WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
            AND (?3 = 0 OR consent = 1 OR (?3 = 1 AND consent IS NULL))
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
            AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
            AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
            AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
-                       WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)
+                       WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)";
+
+static PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT id, {FIELD_COLUMNS} FROM signatories WHERE id > ?1 AND {SELECTED}
          ORDER BY id LIMIT ?7"
     )
 });
@@ -398,6 +404,8 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
     wide.filter.consent = Consent::Everyone;
     let mut audience = Audience::open(db, &wide).await?;
     let (mut recipients, mut left_out_count, mut left_out) = (0, 0, Vec::new());
+    // Counted as the people go by; only a mailing to supporters has one pair a person.
+    let mut consent = super::consent::ConsentCounts::default();
     loop {
         let page = audience.next_page(db).await?;
         if page.is_empty() {
@@ -406,17 +414,19 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
         for pair in &page {
             if mailing.audience == AudienceKind::Signatories
                 && let Some((id, person)) = &pair.signatory
-                && let Some(reason) = super::consent::left_out(rule, person.consent)
             {
-                left_out_count += 1;
-                if left_out.len() < 10_000 {
-                    left_out.push(super::consent::LeftOut {
-                        signatory_id: *id,
-                        label: pair.recipient().label,
-                        reason,
-                    });
+                consent.add(person.consent, 1);
+                if let Some(reason) = super::consent::left_out(rule, person.consent) {
+                    left_out_count += 1;
+                    if left_out.len() < 10_000 {
+                        left_out.push(super::consent::LeftOut {
+                            signatory_id: *id,
+                            label: pair.recipient().label,
+                            reason,
+                        });
+                    }
+                    continue;
                 }
-                continue;
             }
             recipients += 1;
             if let Err(message) = prepare(pair, &mailing, &shared)
@@ -429,7 +439,6 @@ pub async fn check(db: &Db, mailing_id: i64) -> Result<AudienceCheck> {
             }
         }
     }
-    let consent = super::consent::consent_counts(db, mailing.campaign_id, &mailing.filter).await?;
     Ok(AudienceCheck {
         recipients,
         problems,

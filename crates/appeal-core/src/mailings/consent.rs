@@ -8,6 +8,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::audience::SELECTED;
 use super::{AudienceFilter, AudienceKind, Consent, Mailing};
 use crate::db::Db;
 use crate::error::Result;
@@ -22,6 +23,15 @@ pub struct ConsentCounts {
 }
 
 impl ConsentCounts {
+    /// Counts `n` people whose stored consent is `consent`.
+    pub(crate) fn add(&mut self, consent: Option<bool>, n: i64) {
+        match consent {
+            Some(true) => self.given += n,
+            Some(false) => self.refused += n,
+            None => self.unknown += n,
+        }
+    }
+
     /// How many a mailing to supporters with this rule reaches.
     pub fn reached(&self, consent: Consent) -> i64 {
         match consent {
@@ -108,31 +118,25 @@ pub async fn consent_counts(
     campaign_id: i64,
     filter: &AudienceFilter,
 ) -> Result<ConsentCounts> {
-    let rows: Vec<(Option<i64>, i64)> = sqlx::query_as(
+    // The audience's own selection, with the consent rule left aside (level 0) and no page.
+    let sql = format!(
         "SELECT consent, COUNT(*) FROM signatories
-         WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM signatures s
-                                      WHERE s.signatory_id = signatories.id AND s.petition_id = ?1))
-           AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?2))
-           AND (?3 IS NULL OR country = ?3 COLLATE NOCASE)
-           AND (?4 IS NULL OR language = ?4 COLLATE NOCASE)
-           AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
-                       WHERE s.signatory_id = signatories.id AND p.campaign_id = ?5)
-         GROUP BY consent",
-    )
-    .bind(filter.petition_id)
-    .bind(&filter.tag)
-    .bind(&filter.country)
-    .bind(&filter.language)
-    .bind(campaign_id)
-    .fetch_all(db.pool())
-    .await?;
+         WHERE ?1 IS NULL AND ?7 IS NULL AND {SELECTED} GROUP BY consent"
+    );
+    let rows: Vec<(Option<bool>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(None::<i64>)
+        .bind(filter.petition_id)
+        .bind(Consent::Everyone.level())
+        .bind(&filter.tag)
+        .bind(&filter.country)
+        .bind(&filter.language)
+        .bind(None::<i64>)
+        .bind(campaign_id)
+        .fetch_all(db.pool())
+        .await?;
     let mut counts = ConsentCounts::default();
     for (consent, n) in rows {
-        match consent {
-            Some(1) => counts.given += n,
-            Some(_) => counts.refused += n,
-            None => counts.unknown += n,
-        }
+        counts.add(consent, n);
     }
     Ok(counts)
 }

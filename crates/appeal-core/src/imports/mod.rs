@@ -230,7 +230,8 @@ fn spawn_reader(
                             folds_listed += 1;
                             cur.folds.push(FoldedRow {
                                 line: line as i64,
-                                field: Field::parse(&f.field).unwrap_or(Field::Custom),
+                                field: Field::parse(f.field)
+                                    .expect("fold_line_breaks names mapping fields"),
                                 from: f.from,
                                 to: f.to,
                             });

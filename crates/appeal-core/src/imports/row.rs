@@ -213,3 +213,38 @@ pub(crate) fn merge(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::mapping::Field;
+    use crate::signatories::{SignatoryFields, fold_line_breaks};
+
+    #[test]
+    fn every_field_a_fold_names_is_a_mapping_field() {
+        let two = || Some("a\nb".to_string());
+        let mut f = SignatoryFields {
+            first_name: two(),
+            last_name: two(),
+            phone: two(),
+            postcode: two(),
+            town: two(),
+            country: two(),
+            street: two(),
+            ..Default::default()
+        };
+        let folded = fold_line_breaks(&mut f);
+        assert_eq!(
+            folded.len(),
+            6,
+            "the street keeps its lines and is not listed"
+        );
+        for cell in folded {
+            assert!(Field::parse(cell.field).is_ok(), "{}", cell.field);
+        }
+        assert_eq!(f.street.as_deref(), Some("a\nb"));
+        assert_eq!(
+            (f.town.as_deref(), f.first_name.as_deref()),
+            (Some("a, b"), Some("a b"))
+        );
+    }
+}

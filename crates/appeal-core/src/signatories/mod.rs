@@ -169,8 +169,8 @@ pub fn is_valid_email(email: &str) -> bool {
 /// A cell's line break (Alt+Enter in Excel) turned into something the field can hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoldedCell {
-    /// The field, as named in reject reasons: "town", "first name".
-    pub field: String,
+    /// The field's name as a column mapping names it: "town", "first_name".
+    pub field: &'static str,
     /// The value as it was in the file, line breaks and all.
     pub from: String,
     /// The value as stored.
@@ -198,8 +198,8 @@ pub fn fold_line_breaks(f: &mut SignatoryFields) -> Vec<FoldedCell> {
         *street = cell_lines(street).collect::<Vec<_>>().join("\n");
     }
     let one_line = [
-        ("first name", &mut f.first_name, " "),
-        ("last name", &mut f.last_name, " "),
+        ("first_name", &mut f.first_name, " "),
+        ("last_name", &mut f.last_name, " "),
         ("phone", &mut f.phone, ", "),
         ("postcode", &mut f.postcode, ", "),
         ("town", &mut f.town, ", "),
@@ -211,7 +211,7 @@ pub fn fold_line_breaks(f: &mut SignatoryFields) -> Vec<FoldedCell> {
         };
         let to = cell_lines(v).collect::<Vec<_>>().join(joiner);
         folded.push(FoldedCell {
-            field: field.into(),
+            field,
             from: std::mem::replace(v, to.clone()),
             to,
         });

@@ -28,7 +28,8 @@ Recording (every mode)
     line is appended and flushed to DIR/log.jsonl:
         {"n": 1, "mail_from": "...", "rcpt": ["..."],
          "message_id": "<...>" or null, "size": 1234, "queue_id": "...",
-         "arrived": <seconds on this machine's monotonic clock>}
+         "arrived": <seconds on this machine's monotonic clock>,
+         "ehlo": <EHLO commands on this letter's connection so far>}
     The .eml is complete before its log line is written. Numbering continues
     after the highest DIR/*.eml already present, so a restarted server can
     share DIR. The final dot is answered with
@@ -218,6 +219,7 @@ class Recorder:
             "size": len(data),
             "queue_id": queue_id,
             "arrived": time.monotonic(),
+            "ehlo": getattr(server, "ehlo_count", 0),
         })
         return f"250 2.0.0 Ok: queued as {queue_id}"
 
@@ -226,6 +228,12 @@ class TestSMTP(SMTP):
     # aiosmtpd's defaults are "User Name\0" / "Password\0"; use the usual ones.
     AuthLoginUsernameChallenge = "Username:"
     AuthLoginPasswordChallenge = "Password:"
+
+    async def smtp_EHLO(self, hostname):
+        # Counted per connection (STARTTLS keeps this protocol object): each letter's
+        # record says how many EHLOs its connection had sent by then.
+        self.ehlo_count = getattr(self, "ehlo_count", 0) + 1
+        await super().smtp_EHLO(hostname)
 
     async def smtp_DATA(self, arg):
         handler = self.event_handler

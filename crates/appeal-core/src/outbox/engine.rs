@@ -3,11 +3,14 @@
 //! One task hands messages out, a pool of workers each keeps one SMTP connection, and one
 //! writer records results. Before a message is handed to a worker its state is committed as
 //! "sending" (the database runs with `synchronous = FULL`, so the mark survives power loss);
-//! only then does its SMTP transaction start. If the process dies, the next run finds it
-//! "sending" and makes it "uncertain": it is never dropped and never re-sent silently. At
-//! most three messages per connection are marked ahead of time, so a crash makes few messages
-//! uncertain. Results are written in batches (group commit), which is what lets one SQLite
-//! file keep up with thousands of messages a second.
+//! only then does its SMTP transaction start. Just before a letter's final dot is written,
+//! that too is committed (`dot_at`), together with whatever else waits to be written. If the
+//! process dies, the next run finds the letter "sending": without the mark it cannot have
+//! been accepted (a server takes a letter only at its final dot) and goes back to the queue;
+//! with it, it may have arrived and becomes "uncertain". Nothing is dropped or re-sent
+//! silently, and at most one letter per connection is left uncertain by a crash. Results and
+//! marks are written in batches (group commit), which is what lets one SQLite file keep up
+//! with thousands of messages a second.
 //!
 //! Within a transaction: a negative reply to MAIL, RCPT or DATA is definite (4xx → deferred
 //! and retried with exponential backoff, 5xx → failed with the server's words), and RSET
@@ -25,7 +28,7 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
 use serde::Serialize;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use ts_rs::TS;
 
 use super::build::{Builder, Built};
@@ -188,6 +191,35 @@ struct Done {
     outcome: Outcome,
 }
 
+/// What workers tell the writer, in order.
+enum Note {
+    Done(Done),
+    /// The letter's final dot is about to be written: record it (durably, with whatever else
+    /// is waiting) and answer whether it was recorded.
+    Dot(i64, oneshot::Sender<bool>),
+}
+
+/// A worker's way of recording that a letter's final dot is about to go out.
+struct DotMark<'a> {
+    notes: &'a mpsc::Sender<Note>,
+    id: i64,
+}
+
+impl DotMark<'_> {
+    async fn record(&self) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.notes.send(Note::Dot(self.id, tx)).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+}
+
+/// How long to wait for the reply to the final dot: RFC 5321 4.5.3.2.6 suggests 10 minutes,
+/// since the server may scan the letter before answering. Other replies keep the account's
+/// (short) timeout.
+const FINAL_DOT_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// The one connection that records claims and results: SQLite keeps its page cache only
 /// while no other connection writes, so alternating connections would re-read every page.
 type Store = Arc<tokio::sync::Mutex<sqlx::pool::PoolConnection<sqlx::Sqlite>>>;
@@ -238,6 +270,7 @@ pub async fn send(
     let builder = Arc::new(Builder::new(
         profile,
         mailing.audience == AudienceKind::Signatories,
+        mailing.unsubscribe_url.clone(),
         *db.clock(),
     )?);
     let connector = Arc::new(Connector::new(profile, password.as_deref())?);
@@ -276,7 +309,7 @@ pub async fn send(
     let concurrency = profile.draft.concurrency as usize;
     let (job_tx, job_rx) = mpsc::channel::<Stored>(concurrency * 2);
     let job_rx = Arc::new(tokio::sync::Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Done>(4096);
+    let (done_tx, done_rx) = mpsc::channel::<Note>(4096);
     let store: Store = Arc::new(tokio::sync::Mutex::new(db.pool().acquire().await?));
     let writer = tokio::spawn(writer(
         store.clone(),
@@ -597,7 +630,7 @@ async fn claim(
             .collect::<Vec<_>>()
             .join(",");
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE messages SET state = 'sending' WHERE id IN ({ids})"
+            "UPDATE messages SET state = 'sending', dot_at = NULL WHERE id IN ({ids})"
         )))
         .execute(&mut *tx)
         .await?;
@@ -616,7 +649,7 @@ async fn worker(
     connector: Arc<Connector>,
     builder: Arc<Builder>,
     jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Stored>>>,
-    done: mpsc::Sender<Done>,
+    done: mpsc::Sender<Note>,
     shared: Arc<Shared>,
     mut conn: Option<Conn>,
 ) {
@@ -647,21 +680,25 @@ async fn worker(
                                 .expect("not poisoned")
                                 .slow_down(Instant::now());
                             let _ = done
-                                .send(Done {
+                                .send(Note::Done(Done {
                                     id: m.id,
                                     attempts_before: m.attempts,
                                     outcome: Outcome::Deferred {
                                         code: e.code,
                                         reply: format!("could not connect: {}", e.message),
                                     },
-                                })
+                                }))
                                 .await;
                             continue;
                         }
                     }
                 }
                 let c = conn.as_mut().expect("connected above");
-                let (outcome, keep) = transaction(c, &built, connector.timeout()).await;
+                let mark = DotMark {
+                    notes: &done,
+                    id: m.id,
+                };
+                let (outcome, keep) = transaction(c, &built, connector.timeout(), Some(mark)).await;
                 if !keep {
                     if let Some(mut c) = conn.take() {
                         c.smtp.abort().await;
@@ -683,11 +720,11 @@ async fn worker(
             }
         };
         if done
-            .send(Done {
+            .send(Note::Done(Done {
                 id: m.id,
                 attempts_before: m.attempts,
                 outcome,
-            })
+            }))
             .await
             .is_err()
         {
@@ -768,8 +805,14 @@ fn data_block(bytes: &[u8]) -> Option<String> {
 
 /// One message's SMTP transaction; returns the outcome and whether the connection is fit
 /// for the next message. With PIPELINING, MAIL, RCPT and DATA go in one write and the
-/// letter with its final dot in another: two round trips instead of four.
-async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, bool) {
+/// letter with its final dot in another: two round trips instead of four. With `mark`, the
+/// final dot goes out only once it is recorded that it is about to (see [`recover`]).
+async fn transaction(
+    conn: &mut Conn,
+    m: &Built,
+    limit: Duration,
+    mark: Option<DotMark<'_>>,
+) -> (Outcome, bool) {
     let mut params = Vec::new();
     let smtp = &mut conn.smtp;
     if !m.bytes.is_ascii() && smtp.server_info().supports_feature(Extension::EightBitMime) {
@@ -826,6 +869,20 @@ async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, b
             Step::Ok => unreachable!("found a step that is not Ok"),
         };
     }
+    if let Some(mark) = mark
+        && !mark.record().await
+    {
+        // The server waits for data we will not send: drop the connection, so it discards
+        // what it has; the letter was never handed over.
+        return (
+            Outcome::Deferred {
+                code: None,
+                reply: "not sent: the send could not be recorded in the database".into(),
+            },
+            false,
+        );
+    }
+    let limit = FINAL_DOT_TIMEOUT.max(limit);
     let sent = match data_block(&m.bytes) {
         Some(block) => tokio::time::timeout(limit, smtp.command(RawCommand(block))).await,
         None => tokio::time::timeout(limit, smtp.message(&m.bytes)).await,
@@ -834,8 +891,8 @@ async fn transaction(conn: &mut Conn, m: &Built, limit: Duration) -> (Outcome, b
         Err(_) => (
             Outcome::Uncertain {
                 reply: format!(
-                    "no reply within {} s after the letter was handed over; it may have arrived",
-                    limit.as_secs()
+                    "no reply within {} minutes after the letter was handed over; it may have arrived",
+                    limit.as_secs() / 60
                 ),
             },
             false,
@@ -907,18 +964,38 @@ impl std::fmt::Display for RawCommand {
 }
 
 /// Records outcomes in batches: one transaction for everything that finished meanwhile.
-async fn writer(store: Store, profile: Profile, mut rx: mpsc::Receiver<Done>, shared: Arc<Shared>) {
+/// Final dots about to be written are recorded in the same transaction, before the results
+/// (a worker's dot always comes before its result), so each commit covers every connection
+/// waiting to write one: a group commit.
+async fn writer(store: Store, profile: Profile, mut rx: mpsc::Receiver<Note>, shared: Arc<Shared>) {
     let mut batch = Vec::with_capacity(512);
+    let mut done = Vec::with_capacity(512);
+    let mut dots = Vec::new();
     while rx.recv_many(&mut batch, 512).await > 0 {
-        if shared.fatal.lock().expect("not poisoned").is_none()
-            && let Err(e) = record(&store, &profile, &batch, &shared).await
-        {
-            tracing::error!("cannot record send results: {e}");
-            *shared.fatal.lock().expect("not poisoned") = Some(e);
+        for note in batch.drain(..) {
+            match note {
+                Note::Done(d) => done.push(d),
+                Note::Dot(id, answer) => dots.push((id, answer)),
+            }
         }
-        shared.in_flight.fetch_sub(batch.len(), Ordering::AcqRel);
-        shared.written.notify_waiters();
-        batch.clear();
+        let ids: Vec<i64> = dots.iter().map(|(id, _)| *id).collect();
+        let recorded = shared.fatal.lock().expect("not poisoned").is_none()
+            && match record(&store, &profile, &done, &ids, &shared).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!("cannot record send results: {e}");
+                    *shared.fatal.lock().expect("not poisoned") = Some(e);
+                    false
+                }
+            };
+        for (_, answer) in dots.drain(..) {
+            let _ = answer.send(recorded);
+        }
+        if !done.is_empty() {
+            shared.in_flight.fetch_sub(done.len(), Ordering::AcqRel);
+            shared.written.notify_waiters();
+            done.clear();
+        }
     }
 }
 
@@ -933,7 +1010,13 @@ struct Row {
     next: Option<String>,
 }
 
-async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Shared) -> Result<()> {
+async fn record(
+    store: &Store,
+    profile: &Profile,
+    batch: &[Done],
+    dots: &[i64],
+    shared: &Shared,
+) -> Result<()> {
     let now = shared.clock.now();
     let at = stamp(now);
     let max = i64::from(profile.draft.max_attempts);
@@ -981,10 +1064,23 @@ async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Share
     // statement is a round trip to SQLite's thread.
     let mut conn = store.lock().await;
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
+    if !dots.is_empty() {
+        let ids = dots
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE messages SET dot_at = ? WHERE state = 'sending' AND id IN ({ids})"
+        )))
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+    }
     for chunk in rows.chunks(500) {
         let sql = format!(
             "UPDATE messages SET state = v.column2, attempts = v.column3, last_reply = v.column4,
-               next_attempt_at = v.column5,
+               next_attempt_at = v.column5, dot_at = NULL,
                sent_at = CASE WHEN v.column2 = 'sent' THEN v.column6 ELSE messages.sent_at END
              FROM (VALUES {}) AS v WHERE messages.id = v.column1 AND messages.state = 'sending'",
             crate::db::value_rows(chunk.len(), 6)
@@ -1058,12 +1154,13 @@ pub async fn send_test(
     let builder = Builder::new(
         profile,
         mailing.audience == AudienceKind::Signatories,
+        mailing.unsubscribe_url.clone(),
         *db.clock(),
     )?;
     let built = builder.build(&m, Some(&to_box))?;
     let connector = Connector::new(profile, password.as_deref())?;
     let mut conn = connector.connect().await?;
-    let (outcome, _) = transaction(&mut conn, &built, connector.timeout()).await;
+    let (outcome, _) = transaction(&mut conn, &built, connector.timeout(), None).await;
     let _ = conn.smtp.quit().await;
     let (reply, queue, code) = match outcome {
         Outcome::Sent {

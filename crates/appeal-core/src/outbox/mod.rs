@@ -206,20 +206,37 @@ impl SendLock {
     }
 }
 
-/// Messages left "sending" by a sender that is gone become "uncertain", with a log line.
+/// Messages left "sending" by a sender that is gone: those whose final dot was about to be
+/// written (`dot_at`) may have arrived and become "uncertain"; the others cannot have been
+/// accepted (a server takes a letter only at its final dot) and go back to the queue. Both
+/// are logged; returns how many became uncertain.
 pub(crate) async fn recover(db: &Db, mailing_id: i64, _lock: &SendLock) -> Result<u64> {
+    let now = now_ms(db.clock());
     let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO attempts (message_id, at, outcome, reply)
-         SELECT id, ?, 'uncertain', 'the program stopped while this message was being sent; it may or may not have arrived'
+         SELECT id, ?, CASE WHEN dot_at IS NULL THEN 'requeued' ELSE 'uncertain' END,
+                CASE WHEN dot_at IS NULL
+                     THEN 'the program stopped before this letter was handed to the server; it was not sent and is back in the queue'
+                     ELSE 'the program stopped after this letter was handed to the server, before its reply was recorded; it may or may not have arrived' END
          FROM messages WHERE mailing_id = ? AND state = 'sending'",
     )
-    .bind(now_ms(db.clock()))
+    .bind(&now)
     .bind(mailing_id)
     .execute(&mut *tx)
     .await?;
-    let n = sqlx::query(
-        "UPDATE messages SET state = 'uncertain', last_reply = 'the program stopped while this message was being sent'
+    let uncertain = sqlx::query(
+        "UPDATE messages SET state = 'uncertain', dot_at = NULL,
+           last_reply = 'the program stopped after this letter was handed to the server; it may have arrived'
+         WHERE mailing_id = ? AND state = 'sending' AND dot_at IS NOT NULL",
+    )
+    .bind(mailing_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let requeued = sqlx::query(
+        "UPDATE messages SET state = 'queued',
+           last_reply = 'the program stopped before this letter was handed to the server; back in the queue'
          WHERE mailing_id = ? AND state = 'sending'",
     )
     .bind(mailing_id)
@@ -227,10 +244,21 @@ pub(crate) async fn recover(db: &Db, mailing_id: i64, _lock: &SendLock) -> Resul
     .await?
     .rows_affected();
     tx.commit().await?;
-    if n > 0 {
-        tracing::warn!(mailing_id, n, "messages left sending are now uncertain");
+    if uncertain > 0 {
+        tracing::warn!(
+            mailing_id,
+            uncertain,
+            "messages past their final dot when the program stopped are now uncertain"
+        );
     }
-    Ok(n)
+    if requeued > 0 {
+        tracing::info!(
+            mailing_id,
+            requeued,
+            "messages not yet handed over when the program stopped are back in the queue"
+        );
+    }
+    Ok(uncertain)
 }
 
 /// Recovers every mailing nobody is sending; for the app's start.

@@ -11,10 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{
-    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
-};
-use lettre::transport::smtp::commands::Ehlo;
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::extension::ClientId;
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -46,13 +43,36 @@ pub(crate) fn load_ca(path: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// A TLS client trusting the system's certificate authorities and `extra` ones (a group's
+/// own CA, or a test's).
+pub(crate) fn tls_connector(
+    extra: Vec<CertificateDer<'static>>,
+) -> Result<tokio_rustls::TlsConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    for c in extra {
+        roots
+            .add(c)
+            .map_err(|e| Error::InvalidInput(format!("the CA file cannot be used: {e}")))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| Error::InvalidInput(format!("TLS cannot be set up: {e}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
 /// How to reach one account's server; built once per send, used by every connection.
 pub struct Connector {
     host: String,
     port: u16,
     security: Security,
-    starttls: Option<TlsParameters>,
-    implicit: Option<tokio_rustls::TlsConnector>,
+    /// For TLS and STARTTLS alike: the TLS is ours, so the connection's first EHLO (after
+    /// TLS, where STARTTLS needs one before it too) is the only one.
+    tls: Option<tokio_rustls::TlsConnector>,
     credentials: Option<Credentials>,
     timeout: Duration,
     hello: ClientId,
@@ -65,39 +85,10 @@ impl Connector {
             Some(ca) => load_ca(ca)?,
             None => Vec::new(),
         };
-        let (mut starttls, mut implicit) = (None, None);
-        match d.security {
-            Security::Starttls => {
-                let mut b = TlsParameters::builder(d.host.clone());
-                for c in &extra {
-                    b = b.add_root_certificate(Certificate::from_der(c.to_vec()).map_err(|e| {
-                        Error::InvalidInput(format!("the CA file cannot be used: {e}"))
-                    })?);
-                }
-                starttls = Some(
-                    b.build_rustls()
-                        .map_err(|e| Error::InvalidInput(format!("TLS cannot be set up: {e}")))?,
-                );
-            }
-            Security::Tls => {
-                let mut roots = rustls::RootCertStore::empty();
-                roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-                for c in extra {
-                    roots.add(c).map_err(|e| {
-                        Error::InvalidInput(format!("the CA file cannot be used: {e}"))
-                    })?;
-                }
-                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                    rustls::crypto::ring::default_provider(),
-                ))
-                .with_safe_default_protocol_versions()
-                .map_err(|e| Error::InvalidInput(format!("TLS cannot be set up: {e}")))?
-                .with_root_certificates(roots)
-                .with_no_client_auth();
-                implicit = Some(tokio_rustls::TlsConnector::from(Arc::new(config)));
-            }
-            Security::None => {}
-        }
+        let tls = match d.security {
+            Security::Starttls | Security::Tls => Some(tls_connector(extra)?),
+            Security::None => None,
+        };
         let credentials = match d.username.as_deref().filter(|u| !u.is_empty()) {
             Some(user) => {
                 let pw = password.filter(|p| !p.is_empty()).ok_or_else(|| {
@@ -120,8 +111,7 @@ impl Connector {
             host: d.host.trim().to_string(),
             port: d.port,
             security: d.security,
-            starttls,
-            implicit,
+            tls,
             credentials,
             timeout: Duration::from_secs(d.timeout_seconds.into()),
             hello: ClientId::Domain(domain),
@@ -132,9 +122,10 @@ impl Connector {
         self.timeout
     }
 
-    /// Whether the connection is encrypted: lettre only knows about TLS it set up itself.
+    /// Whether the connection is encrypted: lettre only knows about TLS it set up itself,
+    /// and here the TLS is always ours.
     fn encrypted(&self, conn: &AsyncSmtpConnection) -> bool {
-        self.implicit.is_some() || conn.is_encrypted()
+        self.tls.is_some() || conn.is_encrypted()
     }
 
     /// Connects, negotiates TLS and authenticates; ready for MAIL FROM.
@@ -157,49 +148,49 @@ impl Connector {
             .map_err(|e| ConnectError::io(&where_, &self.host, &e))?;
         tcp.set_nodelay(true)
             .map_err(|e| ConnectError::io(&where_, &self.host, &e))?;
-        let stream: Box<dyn AsyncTokioStream> = match &self.implicit {
-            Some(tls) => {
-                let name = ServerName::try_from(self.host.clone()).map_err(|_| {
-                    ConnectError::new(format!(
-                        "'{}' cannot be checked against a certificate",
-                        self.host
-                    ))
-                })?;
+        let name = || {
+            ServerName::try_from(self.host.clone()).map_err(|_| {
+                ConnectError::new(format!(
+                    "'{}' cannot be checked against a certificate",
+                    self.host
+                ))
+            })
+        };
+        // What the server says before the first command lettre sends, kept to read its EHLO
+        // reply: lettre keeps only the extensions it knows, and PIPELINING is not one.
+        let seen = Arc::new(std::sync::Mutex::new(Some(Vec::new())));
+        let stream: Box<dyn AsyncTokioStream> = match (&self.tls, self.security) {
+            (Some(tls), Security::Tls) => {
                 let s = tls
-                    .connect(name, tcp)
+                    .connect(name()?, tcp)
                     .await
                     .map_err(|e| ConnectError::tls(&self.host, &e.to_string()))?;
-                Box::new(TlsTcp(s))
+                Box::new(Tap::new(TlsTcp(s), seen.clone(), b""))
             }
-            None => Box::new(tcp),
+            (Some(tls), _) => {
+                let tcp = self.starttls(tcp, &where_).await?;
+                let s = tls
+                    .connect(name()?, tcp)
+                    .await
+                    .map_err(|e| ConnectError::tls(&self.host, &e.to_string()))?;
+                // There is no greeting after STARTTLS; lettre expects one before its EHLO.
+                Box::new(Tap::new(TlsTcp(s), seen.clone(), b"220 TLS is up\r\n"))
+            }
+            (None, _) => Box::new(Tap::new(tcp, seen.clone(), b"")),
         };
         let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &self.hello)
             .await
             .map_err(|e| ConnectError::smtp(&self.host, &e))?;
-        if self.security == Security::Starttls {
-            if !conn.can_starttls() {
-                conn.abort().await;
-                return Err(ConnectError::new(format!(
-                    "{where_} does not offer STARTTLS, and this account requires it; check the port (587 is usual for STARTTLS, 465 for TLS)"
-                )));
-            }
-            let params = self
-                .starttls
-                .clone()
-                .expect("STARTTLS parameters are built");
-            conn.starttls(params, &self.hello)
-                .await
-                .map_err(|e| ConnectError::smtp(&self.host, &e))?;
-        }
-        // lettre keeps only the extensions it knows; PIPELINING is not one of them, so ask
-        // once more (before AUTH, which a new EHLO could reset on some servers).
-        let ehlo = conn
-            .command(Ehlo::new(self.hello.clone()))
-            .await
-            .map_err(|e| ConnectError::smtp(&self.host, &e))?;
-        let pipelining = ehlo
-            .message()
-            .any(|l| l.trim().eq_ignore_ascii_case("PIPELINING"));
+        // Taking it stops the keeping: the rest of the session is not wanted.
+        let said = seen
+            .lock()
+            .expect("not poisoned")
+            .take()
+            .unwrap_or_default();
+        let pipelining = String::from_utf8_lossy(&said)
+            .lines()
+            .filter(|l| l.starts_with("250-") || l.starts_with("250 "))
+            .any(|l| l[4..].trim().eq_ignore_ascii_case("PIPELINING"));
         if let Some(creds) = &self.credentials {
             if !self.encrypted(&conn) {
                 conn.abort().await;
@@ -229,6 +220,160 @@ impl Connector {
             smtp: conn,
             pipelining,
         })
+    }
+}
+
+impl Connector {
+    /// Greeting, EHLO and STARTTLS on the plain connection, read and written here, so that
+    /// the TLS (and the one EHLO after it) is ours. Anything the server sends past its 220 to
+    /// STARTTLS would be read as if it came over TLS: refused (the STARTTLS injection).
+    async fn starttls(
+        &self,
+        tcp: TcpStream,
+        where_: &str,
+    ) -> std::result::Result<TcpStream, ConnectError> {
+        use tokio::io::AsyncWriteExt;
+        let mut r = tokio::io::BufReader::new(tcp);
+        let lost = |e: io::Error| ConnectError::io(where_, &self.host, &e);
+        let (code, _) = read_reply(&mut r).await.map_err(lost)?;
+        if code != 220 {
+            return Err(ConnectError::new(format!(
+                "{where_} greeted with {code} instead of 220: it is not ready for mail"
+            )));
+        }
+        r.get_mut()
+            .write_all(format!("EHLO {}\r\n", self.hello).as_bytes())
+            .await
+            .map_err(lost)?;
+        let (code, lines) = read_reply(&mut r).await.map_err(lost)?;
+        if code != 250 {
+            return Err(ConnectError::new(format!(
+                "{where_} refused EHLO ({code} {})",
+                lines.join(" ")
+            )));
+        }
+        if !lines
+            .iter()
+            .any(|l| l.trim().eq_ignore_ascii_case("STARTTLS"))
+        {
+            return Err(ConnectError::new(format!(
+                "{where_} does not offer STARTTLS, and this account requires it; check the port (587 is usual for STARTTLS, 465 for TLS)"
+            )));
+        }
+        r.get_mut().write_all(b"STARTTLS\r\n").await.map_err(lost)?;
+        let (code, lines) = read_reply(&mut r).await.map_err(lost)?;
+        if code != 220 {
+            return Err(ConnectError {
+                message: format!("{where_} refused STARTTLS ({code} {})", lines.join(" ")),
+                code: Some(code),
+            });
+        }
+        if !r.buffer().is_empty() {
+            return Err(ConnectError::new(format!(
+                "{where_} sent data after agreeing to STARTTLS, before TLS began; the connection was dropped"
+            )));
+        }
+        Ok(r.into_inner())
+    }
+}
+
+/// One SMTP reply: its code and the text of each line.
+async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+) -> io::Result<(u16, Vec<String>)> {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection",
+            ));
+        }
+        let line = line.trim_end_matches(['\r', '\n']);
+        let code = line
+            .get(..3)
+            .and_then(|c| c.parse::<u16>().ok())
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("not an SMTP reply: {line:?}"),
+                )
+            })?;
+        lines.push(line.get(4..).unwrap_or("").to_string());
+        if line.as_bytes().get(3) != Some(&b'-') {
+            return Ok((code, lines));
+        }
+        if lines.len() > 200 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "an SMTP reply of more than 200 lines",
+            ));
+        }
+    }
+}
+
+/// A stream that keeps a copy of what it reads while asked to (the shared buffer is `Some`),
+/// and first hands out `first` (a greeting where the server sends none).
+#[derive(Debug)]
+struct Tap<S> {
+    inner: S,
+    seen: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+    first: &'static [u8],
+}
+
+impl<S> Tap<S> {
+    fn new(inner: S, seen: Arc<std::sync::Mutex<Option<Vec<u8>>>>, first: &'static [u8]) -> Self {
+        Tap { inner, seen, first }
+    }
+}
+
+impl<S: AsyncTokioStream> AsyncTokioStream for Tap<S> {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.peer_addr()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.first.is_empty() {
+            let n = self.first.len().min(buf.remaining());
+            buf.put_slice(&self.first[..n]);
+            self.first = &self.first[n..];
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = r
+            && let Some(seen) = self.seen.lock().expect("not poisoned").as_mut()
+            && seen.len() < 64 << 10
+        {
+            seen.extend_from_slice(&buf.filled()[before..]);
+        }
+        r
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

@@ -270,6 +270,7 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
             from_name,
             from_address,
             reply_to,
+            unsubscribe_url,
         } => {
             let petition_id = match petition {
                 Some(p) => Some(campaigns::find_petition(db, &p).await?.id),
@@ -298,6 +299,7 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
                 from_name,
                 from_address,
                 reply_to,
+                unsubscribe_url,
             };
             let m = mailings::create(db, &draft).await?;
             out(json, &m, |m| {

@@ -150,6 +150,8 @@ pub enum FormatArg {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run; the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum MailingCmd {
     Create {
         #[arg(long)]
@@ -180,6 +182,11 @@ pub enum MailingCmd {
         from_address: String,
         #[arg(long)]
         reply_to: Option<String>,
+        /// The group's unsubscribe page (https), for letters to supporters: letters carry it
+        /// as a one-click List-Unsubscribe (RFC 8058) beside the mailto, with the
+        /// supporter's address added as its `email` parameter.
+        #[arg(long, value_name = "HTTPS_URL")]
+        unsubscribe_url: Option<String>,
     },
     List {
         #[arg(long)]

@@ -91,6 +91,7 @@ async fn mailing_with(
         from_name: "Free N. Committee".into(),
         from_address: "letters@free-n.example.org".into(),
         reply_to: None,
+        unsubscribe_url: None,
     };
     mailings::create(&t.db, &d).await.unwrap().id
 }
@@ -971,4 +972,223 @@ async fn every_hand_over_of_letters_to_supporters_carries_the_way_out_that_sent_
         .unwrap();
     let text = std::fs::read_to_string(&csv_file).unwrap();
     assert!(!text.contains("unsubscribe"));
+}
+
+#[tokio::test]
+async fn a_group_unsubscribe_page_makes_letters_one_click() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(
+        &t,
+        vec![variant(
+            "en",
+            "Thank you",
+            "Dear {{ signatory.first_name }}.",
+        )],
+    )
+    .await;
+    let draft = |audience, page: &str| MailingDraft {
+        campaign_id: 0,
+        template_id: tpl,
+        name: "With a page".into(),
+        audience,
+        filter: AudienceFilter {
+            petition_id: Some(t.petition),
+            consent: Consent::GivenOrUnknown,
+            ..Default::default()
+        },
+        from_name: "Free N. Committee".into(),
+        from_address: "letters@free-n.example.org".into(),
+        reply_to: None,
+        unsubscribe_url: Some(page.into()),
+    };
+    let campaign_id = campaign_id(&t).await;
+    for (audience, page, says) in [
+        (
+            AudienceKind::Signatories,
+            "http://free-n.example.org/leave",
+            "https://",
+        ),
+        (
+            AudienceKind::Signatories,
+            "free-n.example.org/leave",
+            "not a web address",
+        ),
+        (
+            AudienceKind::Targets,
+            "https://free-n.example.org/leave",
+            "for letters to supporters",
+        ),
+    ] {
+        let e = mailings::create(
+            &t.db,
+            &MailingDraft {
+                campaign_id,
+                ..draft(audience, page)
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(says), "{e}");
+    }
+    let m = mailings::create(
+        &t.db,
+        &MailingDraft {
+            campaign_id,
+            ..draft(
+                AudienceKind::Signatories,
+                " https://free-n.example.org/leave?list=letters ",
+            )
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        m.unsubscribe_url.as_deref(),
+        Some("https://free-n.example.org/leave?list=letters")
+    );
+    mailings::merge(&t.db, m.id, false, &Silent).await.unwrap();
+
+    // .eml, read back by Python's email package: the page (naming the supporter), then the
+    // mailbox, and the one-click header.
+    let dir = t.path("eml");
+    handover::export(&t.db, m.id, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    let script = "import email, email.policy, sys, json\n\
+        m = email.message_from_bytes(open(sys.argv[1], 'rb').read(), policy=email.policy.default)\n\
+        print(json.dumps({'to': m['To'].addresses[0].addr_spec, 'lu': m['List-Unsubscribe'],\n\
+                          'post': m['List-Unsubscribe-Post'], 'text': m.get_body(('plain',)).get_content(),\n\
+                          'defects': len(m.defects)}))";
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let out = std::process::Command::new("/usr/bin/python3")
+            .args(["-c", script])
+            .arg(entry.unwrap().path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let to = parsed["to"].as_str().unwrap().replace('@', "%40");
+        assert_eq!(
+            parsed["lu"],
+            format!(
+                "<https://free-n.example.org/leave?list=letters&email={to}>, <mailto:letters@free-n.example.org?subject=unsubscribe>"
+            ),
+            "{parsed}"
+        );
+        assert_eq!(parsed["post"], "List-Unsubscribe=One-Click");
+        assert_eq!(parsed["defects"], 0);
+        assert!(
+            parsed["text"]
+                .as_str()
+                .unwrap()
+                .replace("\r\n", "\n")
+                .contains("\nhttps://free-n.example.org/leave?list=letters\n"),
+            "{parsed}"
+        );
+        n += 1;
+    }
+    assert!(n > 0);
+
+    // Without a page, letters keep the mailto alone and no one-click header.
+    let plain = mailing(&t, tpl, AudienceKind::Signatories).await;
+    mailings::merge(&t.db, plain, false, &Silent).await.unwrap();
+    let dir = t.path("eml-plain");
+    handover::export(&t.db, plain, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    let first = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap();
+    let bytes = std::fs::read(first.path()).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("List-Unsubscribe-Post"));
+    assert!(text.contains("List-Unsubscribe: <mailto:"));
+}
+
+/// Display names longer than one encoded-word are cut between words: each encoded-word, as
+/// Python's email package decodes it, ends with a word and its space, and mail-parser (which
+/// follows RFC 2047 6.2 and ignores the whitespace between encoded-words) reads the name
+/// back exactly. (Python's own display name keeps that whitespace too, so it shows a double
+/// space at each cut; Thunderbird, Gmail and Outlook follow the RFC.)
+#[tokio::test]
+async fn long_display_names_are_encoded_on_word_boundaries() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(&t, vec![variant("en", "Hi", "Hello.")]).await;
+    let d = MailingDraft {
+        campaign_id: campaign_id(&t).await,
+        template_id: tpl,
+        name: "Long name".into(),
+        audience: AudienceKind::Signatories,
+        filter: AudienceFilter {
+            petition_id: Some(t.petition),
+            consent: Consent::GivenOrUnknown,
+            ..Default::default()
+        },
+        from_name: "Комитет «Свободу Николаю Петровичу» за права человека и достоинство".into(),
+        from_address: "letters@free-n.example.org".into(),
+        reply_to: None,
+        unsubscribe_url: None,
+    };
+    let m = mailings::create(&t.db, &d).await.unwrap();
+    mailings::merge(&t.db, m.id, false, &Silent).await.unwrap();
+    let dir = t.path("eml");
+    handover::export(&t.db, m.id, HandoverFormat::Eml, &dir)
+        .await
+        .unwrap();
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let script = "import email, email.policy, email.header, sys, json\n\
+        raw = open(sys.argv[1], 'rb').read()\n\
+        m = email.message_from_bytes(raw, policy=email.policy.default)\n\
+        head = raw.split(b'\\r\\n\\r\\n')[0].decode()\n\
+        line = [l for l in head.replace('\\r\\n ', ' ').split('\\r\\n') if l.startswith('From:')][0]\n\
+        words = [email.header.decode_header(w)[0][0].decode() for w in line[5:].split() if w.startswith('=?')]\n\
+        print(json.dumps({'name': m['From'].addresses[0].display_name, 'words': words}))";
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let collapsed = parsed["name"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(collapsed, d.from_name, "{parsed}");
+    let bytes = std::fs::read(&file).unwrap();
+    let m = MessageParser::default().parse(&bytes).unwrap();
+    assert_eq!(
+        m.from().unwrap().first().unwrap().name(),
+        Some(d.from_name.as_str())
+    );
+    let words: Vec<&str> = parsed["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(words.len() > 1, "{parsed}");
+    for w in &words[..words.len() - 1] {
+        assert!(
+            w.ends_with(' '),
+            "an encoded-word ends inside a word: {words:?}"
+        );
+    }
 }

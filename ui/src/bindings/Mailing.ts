@@ -3,4 +3,4 @@ import type { AudienceFilter } from "./AudienceFilter";
 import type { AudienceKind } from "./AudienceKind";
 import type { MailingState } from "./MailingState";
 
-export type Mailing = { id: number, campaign_id: number, template_id: number, name: string, audience: AudienceKind, filter: AudienceFilter, from_name: string, from_address: string, reply_to: string | null, state: MailingState, message_count: number, created_at: string, };
+export type Mailing = { id: number, campaign_id: number, template_id: number, name: string, audience: AudienceKind, filter: AudienceFilter, from_name: string, from_address: string, reply_to: string | null, unsubscribe_url: string | null, state: MailingState, message_count: number, created_at: string, };

@@ -2,4 +2,9 @@
 import type { AudienceFilter } from "./AudienceFilter";
 import type { AudienceKind } from "./AudienceKind";
 
-export type MailingDraft = { campaign_id: number, template_id: number, name: string, audience: AudienceKind, filter: AudienceFilter, from_name: string, from_address: string, reply_to: string | null, };
+export type MailingDraft = { campaign_id: number, template_id: number, name: string, audience: AudienceKind, filter: AudienceFilter, from_name: string, from_address: string, reply_to: string | null, 
+/**
+ * The group's unsubscribe page (https), for letters to supporters: carried as a
+ * one-click `List-Unsubscribe` beside the mailto.
+ */
+unsubscribe_url?: string, };

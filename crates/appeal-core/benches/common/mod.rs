@@ -84,6 +84,7 @@ pub async fn unmerged_mailing_with(dir: &Path, rows: usize, attachments: Vec<Str
             from_name: "Free N. Committee".into(),
             from_address: "letters@free-n.example.org".into(),
             reply_to: None,
+            unsubscribe_url: None,
         },
     )
     .await

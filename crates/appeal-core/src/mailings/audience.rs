@@ -471,6 +471,7 @@ pub async fn preview_recipients(
         from_name: String::new(),
         from_address: String::new(),
         reply_to: None,
+        unsubscribe_url: None,
         state: super::MailingState::Draft,
         message_count: 0,
         created_at: String::new(),

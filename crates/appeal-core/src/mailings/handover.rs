@@ -70,6 +70,8 @@ pub(crate) struct Extras {
     pub message_id: Option<String>,
     /// `List-Unsubscribe` value, for letters to supporters.
     pub list_unsubscribe: Option<String>,
+    /// `List-Unsubscribe-Post` value, with an https unsubscribe page (RFC 8058).
+    pub list_unsubscribe_post: Option<&'static str>,
     /// Unsubscribe wording appended to the text and HTML parts.
     pub footer: Option<(String, String)>,
     pub test: bool,
@@ -83,7 +85,8 @@ pub(crate) fn eml(
     way_out: Option<&Unsubscribe>,
 ) -> Result<Vec<u8>> {
     let x = Extras {
-        list_unsubscribe: way_out.map(Unsubscribe::header),
+        list_unsubscribe: way_out.map(|u| u.header(&m.to_address)),
+        list_unsubscribe_post: way_out.and_then(Unsubscribe::post),
         footer: way_out.map(|u| u.footer(&m.language)),
         ..Extras::default()
     };
@@ -180,6 +183,10 @@ pub(crate) fn message(
             .parse()
             .map_err(|_| bad("recipient", &m.to_header))?,
     };
+    let (from_header, to_header) = (
+        super::names::header("From", &from),
+        super::names::header("To", &to),
+    );
     let mut builder = lettre::Message::builder()
         .from(from)
         .to(to)
@@ -188,14 +195,20 @@ pub(crate) fn message(
             x.message_id.clone().unwrap_or_else(|| m.message_id.clone()),
         ))
         .date(date);
+    // Display names encoded on word boundaries, in place of lettre's encoding.
+    builder = builder.raw_header(from_header).raw_header(to_header);
     if let Some(r) = &m.reply_to {
-        builder = builder.reply_to(r.parse().map_err(|_| bad("reply-to", r))?);
+        let reply_to: Mailbox = r.parse().map_err(|_| bad("reply-to", r))?;
+        builder = builder.raw_header(super::names::header("Reply-To", &reply_to));
     }
     let raw = |name: &'static str, value: String| {
         HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
     };
     if let Some(u) = &x.list_unsubscribe {
         builder = builder.raw_header(raw("List-Unsubscribe", one_line(u)));
+    }
+    if let Some(p) = x.list_unsubscribe_post {
+        builder = builder.raw_header(raw("List-Unsubscribe-Post", p.into()));
     }
     if x.test {
         builder = builder.raw_header(raw("X-Appeal-Desk-Test", "yes".into()));
@@ -300,7 +313,9 @@ pub async fn export(
                 for m in page {
                     n += 1;
                     let file = path.join(file_name(n, &m.to_address));
-                    let way_out = unsubscribe_to.as_deref().map(Unsubscribe::to);
+                    let way_out = unsubscribe_to
+                        .as_deref()
+                        .map(|a| Unsubscribe::to(a).with_page(mailing.unsubscribe_url.as_deref()));
                     std::fs::write(&file, eml(&m, &files, db.clock(), way_out.as_ref())?)
                         .map_err(|e| Error::io("write", &file, e))?;
                 }
@@ -311,8 +326,14 @@ pub async fn export(
             // Rows are stepped through on the bulk connection, inside one snapshot.
             let mut snapshot = db.bulk_read().await?;
             let path = path.to_path_buf();
+            let page = mailing.unsubscribe_url.clone();
             n = snapshot
-                .run(move |c| write_csv(c, mailing_id, format, &path, unsubscribe_to.as_deref()))
+                .run(move |c| {
+                    let way_out = unsubscribe_to
+                        .as_deref()
+                        .map(|a| Unsubscribe::to(a).with_page(page.as_deref()));
+                    write_csv(c, mailing_id, format, &path, way_out.as_ref())
+                })
                 .await?;
         }
     }
@@ -332,10 +353,8 @@ fn write_csv(
     mailing_id: i64,
     format: HandoverFormat,
     path: &Path,
-    unsubscribe_to: Option<&str>,
+    way_out: Option<&Unsubscribe>,
 ) -> Result<i64> {
-    let way_out = unsubscribe_to.map(Unsubscribe::to);
-    let way_out = way_out.as_ref();
     let mut out = CsvOut::create(path, false)?;
     if format == HandoverFormat::Csv {
         out.write(&["to", "reply_to", "subject", "text", "html"])?;

@@ -7,6 +7,7 @@ pub mod handover;
 pub mod letters;
 mod merge;
 pub mod messages;
+pub(crate) mod names;
 pub(crate) mod unsubscribe;
 
 use serde::{Deserialize, Serialize};
@@ -132,6 +133,11 @@ pub struct MailingDraft {
     pub from_name: String,
     pub from_address: String,
     pub reply_to: Option<String>,
+    /// The group's unsubscribe page (https), for letters to supporters: carried as a
+    /// one-click `List-Unsubscribe` beside the mailto.
+    #[serde(default)]
+    #[ts(optional)]
+    pub unsubscribe_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -154,6 +160,7 @@ pub struct Mailing {
     pub from_name: String,
     pub from_address: String,
     pub reply_to: Option<String>,
+    pub unsubscribe_url: Option<String>,
     pub state: MailingState,
     pub message_count: i64,
     pub created_at: String,
@@ -175,6 +182,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Mailing> {
         from_name: row.try_get("from_name")?,
         from_address: row.try_get("from_address")?,
         reply_to: row.try_get("reply_to")?,
+        unsubscribe_url: row.try_get("unsubscribe_url")?,
         state: match state.as_str() {
             "draft" => MailingState::Draft,
             "merged" => MailingState::Merged,
@@ -231,6 +239,16 @@ pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
             )));
         }
     }
+    let unsubscribe_url = match d.unsubscribe_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(_) if d.audience != AudienceKind::Signatories => {
+            return Err(Error::InvalidInput(
+                "an unsubscribe page is for letters to supporters; letters to targets carry none"
+                    .into(),
+            ));
+        }
+        Some(page) => Some(unsubscribe::check_page(page).map_err(Error::InvalidInput)?),
+    };
     if let Some(p) = d.filter.petition_id {
         let petition = crate::campaigns::get_petition(db, p).await?;
         if petition.campaign_id != d.campaign_id {
@@ -240,8 +258,8 @@ pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
         }
     }
     let id = sqlx::query(
-        "INSERT INTO mailings (campaign_id, template_id, name, audience, filter, from_name, from_address, reply_to, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO mailings (campaign_id, template_id, name, audience, filter, from_name, from_address, reply_to, unsubscribe_url, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(d.campaign_id)
     .bind(d.template_id)
@@ -251,6 +269,7 @@ pub async fn create(db: &Db, d: &MailingDraft) -> Result<Mailing> {
     .bind(d.from_name.trim())
     .bind(d.from_address.trim())
     .bind(d.reply_to.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+    .bind(&unsubscribe_url)
     .bind(db.now())
     .execute(db.pool())
     .await?

@@ -93,6 +93,8 @@ fn signing_key_text(text: &str) -> Option<(String, DkimSigningAlgorithm)> {
 pub(crate) struct Builder {
     envelope_from: lettre::Address,
     to_supporters: bool,
+    /// The group's https unsubscribe page, for a one-click List-Unsubscribe.
+    unsubscribe_page: Option<String>,
     dkim: Option<DkimConfig>,
     /// Checked once for the whole run, shared by every connection.
     files: AttachmentFiles,
@@ -107,7 +109,13 @@ pub(crate) struct Built {
 }
 
 impl Builder {
-    pub fn new(profile: &Profile, to_supporters: bool, clock: Clock) -> Result<Builder> {
+    /// `unsubscribe_page`: the mailing's, for letters to supporters.
+    pub fn new(
+        profile: &Profile,
+        to_supporters: bool,
+        unsubscribe_page: Option<String>,
+        clock: Clock,
+    ) -> Result<Builder> {
         let envelope_from = profile.draft.from_address.trim().parse().map_err(|_| {
             Error::InvalidInput(format!(
                 "the account's sender address '{}' is not an email address",
@@ -118,6 +126,7 @@ impl Builder {
         Ok(Builder {
             envelope_from,
             to_supporters,
+            unsubscribe_page,
             dkim,
             files: AttachmentFiles::default(),
             clock,
@@ -130,8 +139,9 @@ impl Builder {
         if self.to_supporters {
             let address = Unsubscribe::address_for(m.reply_to.as_deref(), &m.from_header)
                 .unwrap_or_else(|| self.envelope_from.to_string());
-            let way_out = Unsubscribe::to(&address);
-            x.list_unsubscribe = Some(way_out.header());
+            let way_out = Unsubscribe::to(&address).with_page(self.unsubscribe_page.as_deref());
+            x.list_unsubscribe = Some(way_out.header(&m.to_address));
+            x.list_unsubscribe_post = way_out.post();
             x.footer = Some(way_out.footer(&m.language));
         }
         if let Some(to) = test_to {

@@ -2,6 +2,7 @@
 //! languages, checked strictly before anything is merged.
 
 mod check;
+mod plain;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

@@ -45,15 +45,31 @@ impl Context<'_> {
 }
 
 /// The shared settings: missing values are errors when printed (but may be tested with `if`
-/// or given a `default`), and templates whose name ends in `.html` escape what they merge.
+/// or given a `default`), templates whose name ends in `.html` escape what they merge for
+/// HTML, and those ending in `.md` (a letter's body) escape it for Markdown, so a merged
+/// value is always text: a name with `*` in it stays a name, not emphasis or a link.
 pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
             AutoEscape::Html
+        } else if name.ends_with(".md") {
+            AutoEscape::Custom("markdown".into())
         } else {
             AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "markdown")
+            && !value.is_safe()
+        {
+            out.write_str(&escape_markdown(&value.to_string()))
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "cannot write")
+                })
+        } else {
+            minijinja::escape_formatter(out, state, value)
         }
     });
     let mut syntax = minijinja::syntax::SyntaxConfig::builder();
@@ -340,8 +356,21 @@ fn context_value(ctx: &Context, language: &str, today: time::Date) -> Value {
     })
 }
 
+/// A merged value as Markdown text: every ASCII punctuation character that Markdown could
+/// read as markup is backslash-escaped (CommonMark 2.4), and a line break stays one.
+fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Markdown to HTML, with any HTML the Markdown itself contains shown as text.
-fn safe_url(url: &str) -> bool {
+pub(super) fn safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     ["http://", "https://", "mailto:"]
         .iter()
@@ -460,9 +489,7 @@ impl Compiled {
             };
             env.add_template_owned(format!("{}/subject.txt", v.language), v.subject.clone())
                 .map_err(fail)?;
-            env.add_template_owned(format!("{}/body.txt", v.language), v.body.clone())
-                .map_err(fail)?;
-            env.add_template_owned(format!("{}/body.html", v.language), v.body.clone())
+            env.add_template_owned(format!("{}/body.md", v.language), v.body.clone())
                 .map_err(fail)?;
         }
         for (i, a) in draft.attachments.iter().enumerate() {
@@ -511,13 +538,12 @@ impl Compiled {
             })
         };
         let subject = run("subject.txt", "subject")?.trim().to_string();
-        let text = run("body.txt", "body")?;
-        let escaped_body = run("body.html", "body")?;
+        let markdown = run("body.md", "body")?;
         Ok(Rendered {
-            html: markdown_to_html(&escaped_body),
+            html: markdown_to_html(&markdown),
+            text: super::plain::markdown_to_text(&markdown),
             language: lang.to_string(),
             subject,
-            text,
         })
     }
 }

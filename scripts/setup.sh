@@ -15,7 +15,7 @@ PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libxdo-dev librsvg2-dev
   xvfb xauth webkit2gtk-driver chromium dbus-x11 fonts-dejavu-core poppler-utils xdotool zenity
-  libdbus-1-dev openssl python3-aiosmtpd python3-dkim python3-nacl postfix gnome-keyring faketime
+  libdbus-1-dev openssl python3-aiosmtpd python3-dkim python3-nacl postfix dovecot-imapd gnome-keyring faketime
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

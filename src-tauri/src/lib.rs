@@ -105,6 +105,12 @@ pub fn run() {
             commands::sending::export_send_log,
             commands::sending::sent_per_minute,
             commands::sending::import_suppression_list,
+            commands::mailbox::list_mailboxes,
+            commands::mailbox::add_mailbox,
+            commands::mailbox::delete_mailbox,
+            commands::mailbox::set_mailbox_password,
+            commands::mailbox::test_mailbox,
+            commands::mailbox::process_mailbox,
         ])
         .run(tauri::generate_context!())
         .expect("the Appeal Desk window could not start");

@@ -56,6 +56,10 @@ pub enum Command {
     /// SMTP accounts: add, edit, store the password in the keychain, test the connection.
     #[command(subcommand)]
     Smtp(crate::sending_cli::SmtpCmd),
+    /// The group's mailbox (IMAP over TLS): unsubscribe requests and bounces, reviewed with
+    /// --dry-run, then acted on.
+    #[command(subcommand)]
+    Mailbox(crate::mailbox::MailboxCmd),
     /// Send a merged mailing through an SMTP account, or one test copy of a letter.
     Send(crate::sending_cli::SendArgs),
     /// The outbox: status, messages by state, retries, uncertain messages, the log.

@@ -110,6 +110,7 @@ async fn dispatch(db: &Db, command: Command, json: bool) -> Result<()> {
         Command::Template(cmd) => crate::appeals::template(db, cmd, json).await?,
         Command::Mailing(cmd) => crate::appeals::mailing(db, cmd, json).await?,
         Command::Smtp(cmd) => crate::sending::smtp(db, cmd, json).await?,
+        Command::Mailbox(cmd) => crate::mailbox::run(db, cmd, json).await?,
         Command::Send(args) => crate::sending::send(db, args, json).await?,
         Command::Outbox(cmd) => crate::sending::outbox(db, cmd, json).await?,
     }

@@ -4,6 +4,7 @@ mod appeals;
 mod appeals_cli;
 mod cli;
 mod commands;
+mod mailbox;
 mod sending;
 mod sending_cli;
 

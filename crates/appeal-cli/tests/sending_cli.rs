@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::imap::Imap;
 use common::smtp::{Server, certificates};
 use common::{appeal, ok_json};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -88,6 +89,8 @@ fn merged_mailing(db: &Path, people: &[(&str, &str)]) -> i64 {
             "letters@free-n.example.org",
             "--reply-to",
             "team@free-n.example.org",
+            "--unsubscribe-url",
+            "https://free-n.example.org/leave?list=letters",
         ],
     );
     let id = m["id"].as_i64().unwrap();
@@ -395,9 +398,18 @@ fn starttls_with_auth_delivers_intact_letters_and_failures_are_explained() {
         "the text part reads as text, not as Markdown"
     );
     assert!(m.body_html(0).unwrap().contains("<strong>Ещё</strong>"));
+    // The group's page first, for one click (RFC 8058), then the mailbox.
     assert_eq!(
-        m.header_raw("List-Unsubscribe").map(str::trim),
-        Some("<mailto:team@free-n.example.org?subject=unsubscribe>")
+        m.header_raw("List-Unsubscribe")
+            .map(|h| h.replace("\r\n ", " ").trim().to_string())
+            .as_deref(),
+        Some(
+            "<https://free-n.example.org/leave?list=letters&email=anna%40example.org>, <mailto:team@free-n.example.org?subject=unsubscribe>"
+        )
+    );
+    assert_eq!(
+        m.header_raw("List-Unsubscribe-Post").map(str::trim),
+        Some("List-Unsubscribe=One-Click")
     );
     assert!(
         m.body_text(0).unwrap().contains("unsubscribe"),
@@ -1137,4 +1149,216 @@ fn letters_are_dkim_signed_when_the_account_has_a_key() {
             "{kind}: the altered letter fails: {report}"
         );
     }
+}
+
+/// The group's mailbox on a real Dovecot over TLS: a dry run shows what would happen and
+/// changes nothing; processing puts unsubscribes and hard bounces on the suppression list,
+/// counts the soft bounce, moves what it acted on and leaves the rest; a second run changes
+/// nothing.
+#[test]
+fn the_mailbox_is_reviewed_then_processed_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let certs = certificates(&dir.path().join("certs"));
+    let people = [
+        "anna", "boris", "clara", "dmitri", "emil", "fatima", "greta",
+    ];
+    let mailing = merged_mailing(
+        &db,
+        &people.iter().map(|p| (*p, "Berlin")).collect::<Vec<_>>(),
+    );
+    let rows = by_recipient(&db, mailing);
+    let message_id = |p: &str| {
+        let id = rows[&format!("{p}@example.org")]["id"].to_string();
+        ok_json(&db, &["mailing", "message", &id])["message_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (address, password) = ("letters@free-n.example.org", "s3cret pass");
+    let mut imap = Imap::start(&dir.path().join("imap"), &certs, address, password, &[]);
+    for (fixture, p) in [
+        ("unsubscribe_reply.eml", "anna"),
+        ("unsubscribe_mailto.eml", "boris"),
+        ("hard_bounce_dsn.eml", "clara"),
+        ("soft_bounce_dsn.eml", "dmitri"),
+        ("exim_bounce.eml", "emil"),
+        ("auto_reply.eml", "fatima"),
+        ("reply_not_unsubscribe.eml", "greta"),
+        ("unrelated.eml", "greta"),
+    ] {
+        let text = std::fs::read_to_string(common::fixture(&format!("mailbox/{fixture}")))
+            .unwrap()
+            .replace("{{MESSAGE_ID}}", &message_id(p))
+            .replace("{{TO}}", &format!("{p}@example.org"))
+            .replace("{{FROM}}", address);
+        imap.deliver(text.as_bytes());
+    }
+    ok_json(
+        &db,
+        &[
+            "mailbox",
+            "add",
+            "group",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &imap.port.to_string(),
+            "--user",
+            address,
+            "--ca-file",
+            certs.join("ca.pem").to_str().unwrap(),
+        ],
+    );
+    let pw = [("APPEAL_IMAP_PASSWORD", password)];
+    let o = appeal_env(&db, &["--json", "mailbox", "test", "group"], &pw);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(t["messages"], 8);
+    let o = appeal_env(
+        &db,
+        &["mailbox", "test", "group"],
+        &[("APPEAL_IMAP_PASSWORD", "wrong")],
+    );
+    assert!(
+        stderr(&o).contains("refused the user name or password"),
+        "{}",
+        stderr(&o)
+    );
+
+    let process = |extra: &[&str]| -> Value {
+        let o = appeal_env(
+            &db,
+            &[&["--json", "mailbox", "process", "group"][..], extra].concat(),
+            &pw,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let kinds = |r: &Value| -> Vec<(String, String)> {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["kind"].as_str().unwrap().to_string(),
+                    f["address"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let suppressed = |p: &str| {
+        ok_json(&db, &["suppress", "check", &format!("{p}@example.org")])["suppressed"]
+            .as_bool()
+            .unwrap()
+    };
+
+    // The review: everything classified, nothing changed anywhere.
+    let r = process(&["--dry-run"]);
+    assert_eq!(
+        (
+            r["read"].as_i64(),
+            r["unsubscribes"].as_i64(),
+            r["hard_bounces"].as_i64(),
+            r["soft_bounces"].as_i64(),
+            r["ignored"].as_i64()
+        ),
+        (Some(8), Some(2), Some(2), Some(1), Some(3)),
+        "{r:#}"
+    );
+    let mut by_address: HashMap<String, String> = HashMap::new();
+    for (kind, addr) in kinds(&r) {
+        if !addr.is_empty() {
+            by_address.insert(addr, kind);
+        }
+    }
+    for (p, kind) in [
+        ("anna", "unsubscribe"),
+        ("boris", "unsubscribe"),
+        ("clara", "hard_bounce"),
+        ("dmitri", "soft_bounce"),
+        ("emil", "hard_bounce"),
+    ] {
+        assert_eq!(
+            by_address
+                .get(&format!("{p}@example.org"))
+                .map(String::as_str),
+            Some(kind),
+            "{r:#}"
+        );
+    }
+    assert!(!by_address.contains_key("fatima@example.org"));
+    assert!(!by_address.contains_key("greta@example.org"));
+    assert!(people.iter().all(|p| !suppressed(p)));
+    assert_eq!(imap.count("INBOX"), 8);
+
+    // Applied: suppressed, counted, moved; the mail for people stays in the inbox.
+    let r = process(&[]);
+    assert_eq!(
+        (r["suppressed"].as_i64(), r["moved"].as_i64()),
+        (Some(4), Some(5)),
+        "{r:#}"
+    );
+    for p in ["anna", "boris", "clara", "emil"] {
+        assert!(suppressed(p), "{p} is suppressed");
+    }
+    for p in ["dmitri", "fatima", "greta"] {
+        assert!(!suppressed(p), "{p} is not suppressed");
+    }
+    let soft = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "soft_bounce")
+        .unwrap();
+    assert_eq!(soft["soft_bounces"], 1);
+    assert_eq!(imap.count("INBOX"), 3);
+    assert_eq!(imap.count("Processed by Appeal Desk"), 5);
+
+    // Again: the three left for people are read again and left again; nothing else changes.
+    let r = process(&[]);
+    assert_eq!(
+        (
+            r["read"].as_i64(),
+            r["ignored"].as_i64(),
+            r["suppressed"].as_i64(),
+            r["moved"].as_i64()
+        ),
+        (Some(3), Some(3), Some(0), Some(0)),
+        "{r:#}"
+    );
+    assert_eq!(imap.count("INBOX"), 3);
+    assert_eq!(imap.count("Processed by Appeal Desk"), 5);
+    assert_eq!(ok_json(&db, &["suppress", "count"])["count"], 4);
+
+    // STARTTLS on the plain port works too; the password goes only over TLS.
+    let starttls = Imap::start(
+        &dir.path().join("imap-starttls"),
+        &certs,
+        address,
+        password,
+        &["--starttls"],
+    );
+    ok_json(
+        &db,
+        &[
+            "mailbox",
+            "add",
+            "plain-port",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &starttls.port.to_string(),
+            "--security",
+            "starttls",
+            "--user",
+            address,
+            "--flag",
+            "--ca-file",
+            certs.join("ca.pem").to_str().unwrap(),
+        ],
+    );
+    let o = appeal_env(&db, &["--json", "mailbox", "test", "plain-port"], &pw);
+    assert!(o.status.success(), "{}", stderr(&o));
 }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod imports;
+pub mod mailbox;
 pub mod mailings;
 pub mod outbox;
 pub mod progress;

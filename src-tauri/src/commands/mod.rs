@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod db;
 pub mod export;
 pub mod imports;
+pub mod mailbox;
 pub mod mailings;
 pub mod sending;
 pub mod signatories;

@@ -32,4 +32,5 @@ pub fn ok_json(db: &Path, args: &[&str]) -> Value {
     );
     serde_json::from_slice(&out.stdout).expect("--json prints JSON")
 }
+pub mod imap;
 pub mod smtp;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CONSENT_RULES, consentApplies, emptyMailingForm, mailingBlocker, reach, selectionFilter, toMailingDraft, type MailingForm } from './form';
+import {
+  CONSENT_RULES,
+  consentApplies,
+  emptyMailingForm,
+  mailingBlocker,
+  reach,
+  selectionFilter,
+  toMailingDraft,
+  unsubscribePageApplies,
+  type MailingForm,
+} from './form';
 
 const filled: MailingForm = {
   ...emptyMailingForm(),
@@ -73,5 +83,36 @@ describe('consent rule of a mailing', () => {
     expect(selection).toEqual({ petition_id: 11, consent: 'given', tag: 'paper', country: 'DE', language: null });
     expect(selectionFilter({ ...form, consent: 'everyone' })).toEqual(selection);
     expect(selectionFilter({ ...form, audience: 'signatories_to_targets' })).toEqual(selection);
+  });
+});
+
+describe('unsubscribe page of a mailing', () => {
+  const toSupporters: MailingForm = { ...filled, audience: 'signatories' };
+
+  it('is asked for only for letters to supporters', () => {
+    expect(unsubscribePageApplies('signatories')).toBe(true);
+    expect(unsubscribePageApplies('signatories_to_targets')).toBe(false);
+    expect(unsubscribePageApplies('targets')).toBe(false);
+  });
+
+  it('must be an https address when given', () => {
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: 'http://free-n.example.org/leave' })).toBe('bad_unsubscribe_url');
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: 'free-n.example.org/leave' })).toBe('bad_unsubscribe_url');
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: 'https://' })).toBe('bad_unsubscribe_url');
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: 'https://free-n.example.org/leave here' })).toBe('bad_unsubscribe_url');
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: ' https://free-n.example.org/leave ' })).toBeNull();
+    expect(mailingBlocker({ ...toSupporters, unsubscribe_url: '' })).toBeNull();
+  });
+
+  it('goes into the draft trimmed, and is left out when empty', () => {
+    const draft = toMailingDraft({ ...toSupporters, unsubscribe_url: ' https://free-n.example.org/leave ' }, 1);
+    expect(draft.unsubscribe_url).toBe('https://free-n.example.org/leave');
+    expect('unsubscribe_url' in toMailingDraft({ ...toSupporters, unsubscribe_url: '  ' }, 1)).toBe(false);
+  });
+
+  it('is neither checked nor sent once the audience is no longer supporters', () => {
+    const onBehalf: MailingForm = { ...toSupporters, audience: 'signatories_to_targets', unsubscribe_url: 'http://old.example.org' };
+    expect(mailingBlocker(onBehalf)).toBeNull();
+    expect('unsubscribe_url' in toMailingDraft(onBehalf, 1)).toBe(false);
   });
 });

@@ -17,6 +17,19 @@ export function consentApplies(audience: AudienceKind): boolean {
   return audience === 'signatories';
 }
 
+/**
+ * Whether the letters can name the group's unsubscribe page: only letters to supporters carry
+ * an unsubscribe link (List-Unsubscribe). Letters on a signatory's behalf and to targets do not.
+ */
+export function unsubscribePageApplies(audience: AudienceKind): boolean {
+  return audience === 'signatories';
+}
+
+/** An https address with a host: one-click unsubscribing needs an encrypted page. */
+export function isHttpsPage(value: string): boolean {
+  return /^https:\/\/[^\s/?#]+\S*$/i.test(value.trim());
+}
+
 /** How many of the selected people a rule lets through. */
 export function reach(counts: ConsentCounts, rule: Consent): number {
   switch (rule) {
@@ -42,6 +55,8 @@ export type MailingForm = {
   from_name: string;
   from_address: string;
   reply_to: string;
+  /** The group's unsubscribe page; empty for none. Sent only for letters to supporters. */
+  unsubscribe_url: string;
 };
 
 export function emptyMailingForm(): MailingForm {
@@ -57,12 +72,13 @@ export function emptyMailingForm(): MailingForm {
     from_name: '',
     from_address: '',
     reply_to: '',
+    unsubscribe_url: '',
   };
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
-export type MailingBlocker = 'no_name' | 'no_template' | 'no_from_name' | 'bad_from_address' | 'bad_reply_to';
+export type MailingBlocker = 'no_name' | 'no_template' | 'no_from_name' | 'bad_from_address' | 'bad_reply_to' | 'bad_unsubscribe_url';
 
 /** Why the mailing cannot be created yet, or null when it can. */
 export function mailingBlocker(form: MailingForm): MailingBlocker | null {
@@ -71,6 +87,9 @@ export function mailingBlocker(form: MailingForm): MailingBlocker | null {
   if (form.from_name.trim() === '') return 'no_from_name';
   if (!EMAIL.test(form.from_address.trim())) return 'bad_from_address';
   if (form.reply_to.trim() !== '' && !EMAIL.test(form.reply_to.trim())) return 'bad_reply_to';
+  if (unsubscribePageApplies(form.audience) && form.unsubscribe_url.trim() !== '' && !isHttpsPage(form.unsubscribe_url)) {
+    return 'bad_unsubscribe_url';
+  }
   return null;
 }
 
@@ -102,8 +121,9 @@ export function selectionFilter(form: MailingForm): AudienceFilter {
   return { ...audienceFilter({ ...form, audience: 'signatories' }), consent: 'given' };
 }
 
-/** The form as the backend takes it. */
+/** The form as the backend takes it; the unsubscribe page only where it applies and given. */
 export function toMailingDraft(form: MailingForm, campaignId: number): MailingDraft {
+  const page = unsubscribePageApplies(form.audience) ? blankToNull(form.unsubscribe_url) : null;
   return {
     campaign_id: campaignId,
     template_id: form.template_id ?? 0,
@@ -113,5 +133,6 @@ export function toMailingDraft(form: MailingForm, campaignId: number): MailingDr
     from_name: form.from_name.trim(),
     from_address: form.from_address.trim(),
     reply_to: blankToNull(form.reply_to),
+    ...(page === null ? {} : { unsubscribe_url: page }),
   };
 }

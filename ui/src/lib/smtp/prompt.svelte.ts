@@ -24,7 +24,15 @@ export const passwordPrompt = {
   },
 };
 
-/** withPassword with the dialog and the keychain: the views mount PasswordDialog to answer. */
-export function loggingIn<T>(account: { id: number; name: string }, run: (password: string | null) => Promise<T>): Promise<T | null> {
-  return withPassword(account, run, (name) => passwordPrompt.ask(name), setSmtpPassword);
+/**
+ * withPassword with the dialog and the keychain: the views mount PasswordDialog to answer.
+ * store keeps a password the person asks to remember: an SMTP account's unless told otherwise
+ * (the mailbox view passes its own).
+ */
+export function loggingIn<T>(
+  account: { id: number; name: string },
+  run: (password: string | null) => Promise<T>,
+  store: (id: number, password: string) => Promise<void> = setSmtpPassword,
+): Promise<T | null> {
+  return withPassword(account, run, (name) => passwordPrompt.ask(name), store);
 }

@@ -166,6 +166,41 @@ async fn main() {
         );
         d.concurrency = concurrency;
         run(&db, m, d, None, label).await;
+        if name == "sink" {
+            // The floor: Postfix's own smtp-source, which keeps no state at all, sending as
+            // many letters of the same size to the same server over as many connections.
+            let (n, size): (i64, f64) = sqlx::query_as(
+                "SELECT COUNT(*), AVG(LENGTH(CAST(text AS BLOB)) + LENGTH(CAST(html AS BLOB))) FROM messages",
+            )
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            let size = (size as i64 + 1200).to_string(); // headers, MIME parts, footer
+            let start = Instant::now();
+            let ok = Command::new("/usr/sbin/smtp-source")
+                .args([
+                    "-d",
+                    "-s",
+                    &concurrency.to_string(),
+                    "-m",
+                    &n.to_string(),
+                    "-l",
+                    &size,
+                ])
+                .args(["-f", "letters@free-n.example.org", "-t", "anna@example.org"])
+                .arg(format!("127.0.0.1:{port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("smtp-source (Debian package postfix) runs");
+            assert!(ok.success());
+            let t = start.elapsed().as_secs_f64();
+            println!(
+                "smtp-source (Postfix; no state, no building), same server: {n} messages of {size} bytes, {concurrency} connections"
+            );
+            println!("  time             {t:>8.2} s");
+            println!("  throughput       {:>8.0} messages/s", n as f64 / t);
+        }
         db.close().await;
     }
     if scenario.is_empty() || scenario == "tls" {

@@ -79,6 +79,8 @@ pub async fn unmerged_mailing_with(dir: &Path, rows: usize, attachments: Vec<Str
             audience: AudienceKind::Signatories,
             filter: AudienceFilter {
                 petition_id: Some(p.id),
+                // The generated list says nothing about consent, as most platform exports.
+                consent: appeal_core::mailings::Consent::GivenOrUnknown,
                 ..Default::default()
             },
             from_name: "Free N. Committee".into(),

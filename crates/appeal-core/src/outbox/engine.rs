@@ -4,13 +4,13 @@
 //! writer records results. Before a message is handed to a worker its state is committed as
 //! "sending" (the database runs with `synchronous = FULL`, so the mark survives power loss);
 //! only then does its SMTP transaction start. Just before a letter's final dot is written,
-//! that too is committed (`dot_at`), together with whatever else waits to be written. If the
-//! process dies, the next run finds the letter "sending": without the mark it cannot have
-//! been accepted (a server takes a letter only at its final dot) and goes back to the queue;
-//! with it, it may have arrived and becomes "uncertain". Nothing is dropped or re-sent
-//! silently, and at most one letter per connection is left uncertain by a crash. Results and
-//! marks are written in batches (group commit), which is what lets one SQLite file keep up
-//! with thousands of messages a second.
+//! that is recorded too, on disk, in the mailing's send journal ([`super::dots`], one sync
+//! for every connection waiting). If the process dies, the next run finds the letter
+//! "sending": without a mark it cannot have been accepted (a server takes a letter only at
+//! its final dot) and goes back to the queue; with one, it may have arrived and becomes
+//! "uncertain". Nothing is dropped or re-sent silently, and a crash leaves at most one
+//! uncertain letter per connection. Results are written in batches (group commit), which is
+//! what lets one SQLite file keep up with thousands of messages a second.
 //!
 //! Within a transaction: a negative reply to MAIL, RCPT or DATA is definite (4xx → deferred
 //! and retried with exponential backoff, 5xx → failed with the server's words), and RSET
@@ -28,10 +28,11 @@ use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
 use serde::Serialize;
-use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use ts_rs::TS;
 
 use super::build::{Builder, Built};
+use super::dots::Journal;
 use super::limits::{Limiter, Throttle, is_slow_down};
 use super::{SendLock, StateCounts, counts, now_ms, parse_stamp, recover, stamp};
 use crate::db::Db;
@@ -191,27 +192,15 @@ struct Done {
     outcome: Outcome,
 }
 
-/// What workers tell the writer, in order.
-enum Note {
-    Done(Done),
-    /// The letter's final dot is about to be written: record it (durably, with whatever else
-    /// is waiting) and answer whether it was recorded.
-    Dot(i64, oneshot::Sender<bool>),
-}
-
 /// A worker's way of recording that a letter's final dot is about to go out.
 struct DotMark<'a> {
-    notes: &'a mpsc::Sender<Note>,
-    id: i64,
+    journal: &'a Journal,
+    mark: (i64, i64),
 }
 
 impl DotMark<'_> {
     async fn record(&self) -> bool {
-        let (tx, rx) = oneshot::channel();
-        if self.notes.send(Note::Dot(self.id, tx)).await.is_err() {
-            return false;
-        }
-        rx.await.unwrap_or(false)
+        self.journal.record(self.mark).await
     }
 }
 
@@ -309,7 +298,7 @@ pub async fn send(
     let concurrency = profile.draft.concurrency as usize;
     let (job_tx, job_rx) = mpsc::channel::<Stored>(concurrency * 2);
     let job_rx = Arc::new(tokio::sync::Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Note>(4096);
+    let (done_tx, done_rx) = mpsc::channel::<Done>(4096);
     let store: Store = Arc::new(tokio::sync::Mutex::new(db.pool().acquire().await?));
     let writer = tokio::spawn(writer(
         store.clone(),
@@ -317,6 +306,8 @@ pub async fn send(
         done_rx,
         shared.clone(),
     ));
+    // Recovery above emptied the journal; this run's marks start from nothing.
+    let journal = Arc::new(Journal::start(lock.journal_file()?)?);
     let mut first = first;
     let mut workers = Vec::new();
     for _ in 0..concurrency {
@@ -325,6 +316,7 @@ pub async fn send(
             builder.clone(),
             job_rx.clone(),
             done_tx.clone(),
+            journal.clone(),
             shared.clone(),
             first.take(),
         )));
@@ -339,10 +331,14 @@ pub async fn send(
         let _ = w.await;
     }
     let _ = writer.await;
+    drop(journal);
     if let Some(e) = shared.fatal.lock().expect("not poisoned").take() {
+        // Results may be missing: the marks stay for the next recovery.
         reporter.abort();
         return Err(e);
     }
+    // Every result is recorded: no letter is left "sending", and the marks are spent.
+    super::dots::clear(lock.file())?;
     produced?;
     if control.state() == Run::Cancel {
         super::cancel(db, mailing_id).await?;
@@ -630,7 +626,7 @@ async fn claim(
             .collect::<Vec<_>>()
             .join(",");
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE messages SET state = 'sending', dot_at = NULL WHERE id IN ({ids})"
+            "UPDATE messages SET state = 'sending' WHERE id IN ({ids})"
         )))
         .execute(&mut *tx)
         .await?;
@@ -649,7 +645,8 @@ async fn worker(
     connector: Arc<Connector>,
     builder: Arc<Builder>,
     jobs: Arc<tokio::sync::Mutex<mpsc::Receiver<Stored>>>,
-    done: mpsc::Sender<Note>,
+    done: mpsc::Sender<Done>,
+    journal: Arc<Journal>,
     shared: Arc<Shared>,
     mut conn: Option<Conn>,
 ) {
@@ -680,14 +677,14 @@ async fn worker(
                                 .expect("not poisoned")
                                 .slow_down(Instant::now());
                             let _ = done
-                                .send(Note::Done(Done {
+                                .send(Done {
                                     id: m.id,
                                     attempts_before: m.attempts,
                                     outcome: Outcome::Deferred {
                                         code: e.code,
                                         reply: format!("could not connect: {}", e.message),
                                     },
-                                }))
+                                })
                                 .await;
                             continue;
                         }
@@ -695,8 +692,8 @@ async fn worker(
                 }
                 let c = conn.as_mut().expect("connected above");
                 let mark = DotMark {
-                    notes: &done,
-                    id: m.id,
+                    journal: &journal,
+                    mark: (m.id, m.attempts),
                 };
                 let (outcome, keep) = transaction(c, &built, connector.timeout(), Some(mark)).await;
                 if !keep {
@@ -720,11 +717,11 @@ async fn worker(
             }
         };
         if done
-            .send(Note::Done(Done {
+            .send(Done {
                 id: m.id,
                 attempts_before: m.attempts,
                 outcome,
-            }))
+            })
             .await
             .is_err()
         {
@@ -964,38 +961,19 @@ impl std::fmt::Display for RawCommand {
 }
 
 /// Records outcomes in batches: one transaction for everything that finished meanwhile.
-/// Final dots about to be written are recorded in the same transaction, before the results
-/// (a worker's dot always comes before its result), so each commit covers every connection
-/// waiting to write one: a group commit.
-async fn writer(store: Store, profile: Profile, mut rx: mpsc::Receiver<Note>, shared: Arc<Shared>) {
+/// Records outcomes in batches: one transaction for everything that finished meanwhile.
+async fn writer(store: Store, profile: Profile, mut rx: mpsc::Receiver<Done>, shared: Arc<Shared>) {
     let mut batch = Vec::with_capacity(512);
-    let mut done = Vec::with_capacity(512);
-    let mut dots = Vec::new();
     while rx.recv_many(&mut batch, 512).await > 0 {
-        for note in batch.drain(..) {
-            match note {
-                Note::Done(d) => done.push(d),
-                Note::Dot(id, answer) => dots.push((id, answer)),
-            }
+        if shared.fatal.lock().expect("not poisoned").is_none()
+            && let Err(e) = record(&store, &profile, &batch, &shared).await
+        {
+            tracing::error!("cannot record send results: {e}");
+            *shared.fatal.lock().expect("not poisoned") = Some(e);
         }
-        let ids: Vec<i64> = dots.iter().map(|(id, _)| *id).collect();
-        let recorded = shared.fatal.lock().expect("not poisoned").is_none()
-            && match record(&store, &profile, &done, &ids, &shared).await {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::error!("cannot record send results: {e}");
-                    *shared.fatal.lock().expect("not poisoned") = Some(e);
-                    false
-                }
-            };
-        for (_, answer) in dots.drain(..) {
-            let _ = answer.send(recorded);
-        }
-        if !done.is_empty() {
-            shared.in_flight.fetch_sub(done.len(), Ordering::AcqRel);
-            shared.written.notify_waiters();
-            done.clear();
-        }
+        shared.in_flight.fetch_sub(batch.len(), Ordering::AcqRel);
+        shared.written.notify_waiters();
+        batch.clear();
     }
 }
 
@@ -1010,13 +988,7 @@ struct Row {
     next: Option<String>,
 }
 
-async fn record(
-    store: &Store,
-    profile: &Profile,
-    batch: &[Done],
-    dots: &[i64],
-    shared: &Shared,
-) -> Result<()> {
+async fn record(store: &Store, profile: &Profile, batch: &[Done], shared: &Shared) -> Result<()> {
     let now = shared.clock.now();
     let at = stamp(now);
     let max = i64::from(profile.draft.max_attempts);
@@ -1064,23 +1036,10 @@ async fn record(
     // statement is a round trip to SQLite's thread.
     let mut conn = store.lock().await;
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?;
-    if !dots.is_empty() {
-        let ids = dots
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE messages SET dot_at = ? WHERE state = 'sending' AND id IN ({ids})"
-        )))
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-    }
     for chunk in rows.chunks(500) {
         let sql = format!(
             "UPDATE messages SET state = v.column2, attempts = v.column3, last_reply = v.column4,
-               next_attempt_at = v.column5, dot_at = NULL,
+               next_attempt_at = v.column5,
                sent_at = CASE WHEN v.column2 = 'sent' THEN v.column6 ELSE messages.sent_at END
              FROM (VALUES {}) AS v WHERE messages.id = v.column1 AND messages.state = 'sending'",
             crate::db::value_rows(chunk.len(), 6)

@@ -9,6 +9,7 @@
 //! finished when every message is sent, failed, suppressed or cancelled.
 
 pub(crate) mod build;
+pub(crate) mod dots;
 pub mod engine;
 pub(crate) mod limits;
 
@@ -174,6 +175,18 @@ impl Drop for SendLock {
 }
 
 impl SendLock {
+    /// The lock file, which also holds the mailing's final-dot journal ([`dots`]).
+    pub(crate) fn file(&self) -> &File {
+        &self._file
+    }
+
+    /// A handle on the journal for the run's journal writer.
+    pub(crate) fn journal_file(&self) -> Result<File> {
+        self._file
+            .try_clone()
+            .map_err(|e| Error::io("open the send journal", &self.path, e))
+    }
+
     fn path(db: &Db, mailing_id: i64) -> PathBuf {
         let mut p = db.path().as_os_str().to_owned();
         p.push(format!(".mailing-{mailing_id}.lock"));
@@ -192,6 +205,7 @@ impl SendLock {
         let file = File::options()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&path)
             .map_err(|e| Error::io("open the lock file", &path, e))?;
@@ -207,58 +221,83 @@ impl SendLock {
 }
 
 /// Messages left "sending" by a sender that is gone: those whose final dot was about to be
-/// written (`dot_at`) may have arrived and become "uncertain"; the others cannot have been
-/// accepted (a server takes a letter only at its final dot) and go back to the queue. Both
-/// are logged; returns how many became uncertain.
-pub(crate) async fn recover(db: &Db, mailing_id: i64, _lock: &SendLock) -> Result<u64> {
+/// written (a mark in the journal for their current attempt) may have arrived and become
+/// "uncertain"; the others cannot have been accepted (a server takes a letter only at its
+/// final dot) and go back to the queue. Both are logged; then the journal is emptied.
+/// Returns how many became uncertain.
+pub(crate) async fn recover(db: &Db, mailing_id: i64, lock: &SendLock) -> Result<u64> {
+    let marks = dots::read(lock.file())?;
+    let sending: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, attempts FROM messages WHERE mailing_id = ? AND state = 'sending'",
+    )
+    .bind(mailing_id)
+    .fetch_all(db.pool())
+    .await?;
+    let (past, before): (Vec<_>, Vec<_>) = sending.iter().partition(|m| marks.contains(m));
+    let ids = |v: &[&(i64, i64)]| {
+        v.iter()
+            .map(|(id, _)| id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let now = now_ms(db.clock());
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "INSERT INTO attempts (message_id, at, outcome, reply)
-         SELECT id, ?, CASE WHEN dot_at IS NULL THEN 'requeued' ELSE 'uncertain' END,
-                CASE WHEN dot_at IS NULL
-                     THEN 'the program stopped before this letter was handed to the server; it was not sent and is back in the queue'
-                     ELSE 'the program stopped after this letter was handed to the server, before its reply was recorded; it may or may not have arrived' END
-         FROM messages WHERE mailing_id = ? AND state = 'sending'",
-    )
-    .bind(&now)
-    .bind(mailing_id)
-    .execute(&mut *tx)
-    .await?;
-    let uncertain = sqlx::query(
-        "UPDATE messages SET state = 'uncertain', dot_at = NULL,
-           last_reply = 'the program stopped after this letter was handed to the server; it may have arrived'
-         WHERE mailing_id = ? AND state = 'sending' AND dot_at IS NOT NULL",
-    )
-    .bind(mailing_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let requeued = sqlx::query(
-        "UPDATE messages SET state = 'queued',
-           last_reply = 'the program stopped before this letter was handed to the server; back in the queue'
-         WHERE mailing_id = ? AND state = 'sending'",
-    )
-    .bind(mailing_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    for (list, state, outcome, reply, last) in [
+        (
+            &past,
+            "uncertain",
+            "uncertain",
+            "the program stopped after this letter was handed to the server, before its reply was recorded; it may or may not have arrived",
+            "the program stopped after this letter was handed to the server; it may have arrived",
+        ),
+        (
+            &before,
+            "queued",
+            "requeued",
+            "the program stopped before this letter was handed to the server; it was not sent and is back in the queue",
+            "the program stopped before this letter was handed to the server; back in the queue",
+        ),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let ids = ids(list);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO attempts (message_id, at, outcome, reply)
+             SELECT id, ?, ?, ? FROM messages WHERE id IN ({ids}) AND state = 'sending'"
+        )))
+        .bind(&now)
+        .bind(outcome)
+        .bind(reply)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE messages SET state = ?, last_reply = ? WHERE id IN ({ids}) AND state = 'sending'"
+        )))
+        .bind(state)
+        .bind(last)
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
-    if uncertain > 0 {
+    if !marks.is_empty() {
+        dots::clear(lock.file())?;
+    }
+    if !past.is_empty() {
         tracing::warn!(
             mailing_id,
-            uncertain,
+            uncertain = past.len(),
             "messages past their final dot when the program stopped are now uncertain"
         );
     }
-    if requeued > 0 {
+    if !before.is_empty() {
         tracing::info!(
             mailing_id,
-            requeued,
+            requeued = before.len(),
             "messages not yet handed over when the program stopped are back in the queue"
         );
     }
-    Ok(uncertain)
+    Ok(past.len() as u64)
 }
 
 /// Recovers every mailing nobody is sending; for the app's start.

@@ -1,6 +1,6 @@
 //! `appeal mailbox`: the group's mailbox, read for unsubscribe requests and bounces.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 use anyhow::Result;
 use appeal_core::Db;
@@ -162,16 +162,7 @@ pub async fn run(db: &Db, cmd: MailboxCmd, json: bool) -> Result<()> {
             stdin,
         } => {
             let m = mailbox::find(db, &key).await?;
-            let pw = if stdin {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                line.trim_end_matches(['\r', '\n']).to_string()
-            } else {
-                rpassword::prompt_password(format!(
-                    "password for {} at {}: ",
-                    m.draft.username, m.draft.host
-                ))?
-            };
+            let pw = crate::sending::read_password(stdin, &m.draft.username, &m.draft.host)?;
             let account = m.clone();
             tokio::task::spawn_blocking(move || mailbox::set_password(&account, &pw)).await??;
             println!(

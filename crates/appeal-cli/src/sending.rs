@@ -101,6 +101,19 @@ fn show(p: &Profile) {
 }
 
 /// The account's password: APPEAL_SMTP_PASSWORD, else the keychain, else a prompt.
+/// A password to store: one line on stdin with `stdin`, else asked for without echo.
+pub(crate) fn read_password(stdin: bool, user: &str, host: &str) -> Result<String> {
+    if stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        Ok(rpassword::prompt_password(format!(
+            "password for {user} at {host}: "
+        ))?)
+    }
+}
+
 async fn password(p: &Profile) -> Result<Option<String>> {
     let env = std::env::var("APPEAL_SMTP_PASSWORD").ok();
     let profile = p.clone();
@@ -172,17 +185,11 @@ pub async fn smtp(db: &Db, cmd: SmtpCmd, json: bool) -> Result<()> {
         }
         SmtpCmd::Password { account, stdin } => {
             let p = smtp::find(db, &account).await?;
-            let pw = if stdin {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                line.trim_end_matches(['\r', '\n']).to_string()
-            } else {
-                rpassword::prompt_password(format!(
-                    "password for {} at {}: ",
-                    p.draft.username.as_deref().unwrap_or(""),
-                    p.draft.host
-                ))?
-            };
+            let pw = read_password(
+                stdin,
+                p.draft.username.as_deref().unwrap_or(""),
+                &p.draft.host,
+            )?;
             let profile = p.clone();
             tokio::task::spawn_blocking(move || secret::set(&profile, &pw)).await??;
             println!(

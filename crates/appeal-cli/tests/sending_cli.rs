@@ -1297,6 +1297,21 @@ fn the_mailbox_is_reviewed_then_processed_and_a_second_run_changes_nothing() {
         );
     }
     assert!(!by_address.contains_key("fatima@example.org"));
+    // The DSN's folded Diagnostic-Code is read whole.
+    let clara = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["address"] == "clara@example.org")
+        .unwrap();
+    assert_eq!(clara["status"], "5.1.1");
+    assert!(
+        clara["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Recipient address rejected: User unknown"),
+        "{clara}"
+    );
     assert!(!by_address.contains_key("greta@example.org"));
     assert!(people.iter().all(|p| !suppressed(p)));
     assert_eq!(imap.count("INBOX"), 8);

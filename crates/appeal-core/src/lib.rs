@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod imports;
+mod keychain;
 pub mod mailbox;
 pub mod mailings;
 pub mod outbox;

@@ -53,6 +53,21 @@ async fn prosecutor(t: &TestDb, email: Option<&str>, language: &str) -> i64 {
         .id
 }
 
+/// What a Python script (Debian's python3, its email package) prints as JSON about a file.
+fn python_reads(script: &str, file: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", script])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 async fn template(t: &TestDb, variants: Vec<TemplateVariant>) -> i64 {
     let draft = TemplateDraft {
         id: None,
@@ -902,17 +917,7 @@ async fn every_hand_over_of_letters_to_supporters_carries_the_way_out_that_sent_
         print(json.dumps({'lu': m['List-Unsubscribe'], 'text': m.get_body(('plain',)).get_content(),\n\
                           'html': m.get_body(('html',)).get_content(), 'defects': len(m.defects)}))";
     for entry in std::fs::read_dir(&dir).unwrap() {
-        let out = std::process::Command::new("/usr/bin/python3")
-            .args(["-c", script])
-            .arg(entry.unwrap().path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let parsed = python_reads(script, &entry.unwrap().path());
         assert_eq!(parsed["lu"], way_out, "{parsed}");
         assert_eq!(parsed["defects"], 0);
         assert!(
@@ -1063,17 +1068,7 @@ async fn a_group_unsubscribe_page_makes_letters_one_click() {
                           'defects': len(m.defects)}))";
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
-        let out = std::process::Command::new("/usr/bin/python3")
-            .args(["-c", script])
-            .arg(entry.unwrap().path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let parsed = python_reads(script, &entry.unwrap().path());
         let to = parsed["to"].as_str().unwrap().replace('@', "%40");
         assert_eq!(
             parsed["lu"],
@@ -1154,17 +1149,7 @@ async fn long_display_names_are_encoded_on_word_boundaries() {
         line = [l for l in head.replace('\\r\\n ', ' ').split('\\r\\n') if l.startswith('From:')][0]\n\
         words = [email.header.decode_header(w)[0][0].decode() for w in line[5:].split() if w.startswith('=?')]\n\
         print(json.dumps({'name': m['From'].addresses[0].display_name, 'words': words}))";
-    let out = std::process::Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parsed = python_reads(script, &file);
     let collapsed = parsed["name"]
         .as_str()
         .unwrap()

@@ -1,10 +1,9 @@
 //! The group's mailbox: settings, password, test, and processing (review first, then apply).
 
 use appeal_core::mailbox::{self, MailboxAccount, MailboxDraft, MailboxTest, ProcessReport};
-use appeal_core::{AppError, Error};
 use tauri::State;
 
-use super::Cmd;
+use super::{Cmd, blocking};
 use crate::AppState;
 
 #[tauri::command]
@@ -20,15 +19,6 @@ pub async fn add_mailbox(state: State<'_, AppState>, draft: MailboxDraft) -> Cmd
 #[tauri::command]
 pub async fn delete_mailbox(state: State<'_, AppState>, id: i64) -> Cmd<()> {
     Ok(mailbox::delete(&state.db, id).await?)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> appeal_core::Result<T> + Send + 'static,
-) -> Cmd<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::from(Error::Conflict(format!("the keychain call failed: {e}"))))?
-        .map_err(AppError::from)
 }
 
 /// Stores the mailbox's password in the OS keychain.

@@ -13,3 +13,17 @@ pub mod targets;
 pub mod templates;
 
 pub type Cmd<T> = Result<T, appeal_core::AppError>;
+
+/// Runs a blocking core call (the OS keychain's D-Bus round trips) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> appeal_core::Result<T> + Send + 'static,
+) -> Cmd<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            appeal_core::AppError::from(appeal_core::Error::Conflict(format!(
+                "the keychain call failed: {e}"
+            )))
+        })?
+        .map_err(appeal_core::AppError::from)
+}

@@ -1,17 +1,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use appeal_core::Error;
 use appeal_core::outbox::engine::TestSendReport;
 use appeal_core::outbox::{
     self, Attempt, MinuteCount, OutboxPage, OutboxQuery, OutboxStatus, Resolution, SendControl,
     SendOptions, SendProgress,
 };
 use appeal_core::smtp::{self, Profile, ProfileDraft, TestReport, secret};
-use appeal_core::{AppError, Error};
 use tauri::State;
 use tauri::ipc::Channel;
 
-use super::Cmd;
+use super::{Cmd, blocking};
 use crate::AppState;
 
 #[tauri::command]
@@ -35,15 +35,6 @@ pub async fn save_smtp_profile(
 #[tauri::command]
 pub async fn delete_smtp_profile(state: State<'_, AppState>, id: i64) -> Cmd<()> {
     Ok(smtp::delete(&state.db, id).await?)
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> appeal_core::Result<T> + Send + 'static,
-) -> Cmd<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::from(Error::Conflict(format!("the keychain call failed: {e}"))))?
-        .map_err(AppError::from)
 }
 
 /// Stores the password in the OS keychain.

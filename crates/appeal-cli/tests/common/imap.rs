@@ -1,7 +1,6 @@
 //! A real IMAP server on loopback for the mailbox tests: Dovecot run by
 //! `tests/imap/server.py` in a folder of its own, with mail delivered into its Maildir.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -30,18 +29,16 @@ impl Imap {
             .arg("--tls-key")
             .arg(certs.join("server.key"))
             .args(extra)
+            // Dovecot runs on the machine's own clock even when the suite runs under
+            // libfaketime: it drops LD_PRELOAD for the processes it starts, and a master and
+            // children on different dates (and Python's sleeps on a shifted clock) break it.
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Debian's python3 runs (bash scripts/setup.sh installs dovecot-imapd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the test IMAP server did not start: {line:?}"));
+        let port = super::ready_port(&mut child, "IMAP");
         Imap {
             child,
             port,

@@ -34,3 +34,16 @@ pub fn ok_json(db: &Path, args: &[&str]) -> Value {
 }
 pub mod imap;
 pub mod smtp;
+
+/// The port a test server started as `child` listens on: its first line on stdout is
+/// exactly `READY <port>`.
+pub fn ready_port(child: &mut std::process::Child, what: &str) -> u16 {
+    use std::io::{BufRead, BufReader};
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.strip_prefix("READY ")
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the test {what} server did not start: {line:?}"))
+}

@@ -1,7 +1,6 @@
 //! Real SMTP servers on loopback for the sending tests: `tests/smtp/server.py` (aiosmtpd,
 //! with STARTTLS + AUTH over a throwaway CA, or fault injection), started and stopped here.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -30,14 +29,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("Debian's python3 runs (bash scripts/setup.sh installs python3-aiosmtpd)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("READY ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the test SMTP server did not start: {line:?}"));
+        let port = super::ready_port(&mut child, "SMTP");
         Server {
             child,
             port,

@@ -207,7 +207,12 @@ fn delivery_status(msg: &Message<'_>) -> Option<Classified> {
     };
     // Blocks separated by blank lines; the first is per message, the others per recipient.
     let mut worst: Option<Classified> = None;
-    for block in text.replace("\r\n", "\n").split("\n\n") {
+    // Fields may be folded onto following lines that start with white space.
+    let text = text
+        .replace("\r\n", "\n")
+        .replace("\n ", " ")
+        .replace("\n\t", " ");
+    for block in text.split("\n\n") {
         let field = |name: &str| {
             block.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
@@ -230,7 +235,11 @@ fn delivery_status(msg: &Message<'_>) -> Option<Classified> {
                     .trim_matches(['<', '>'])
                     .to_string()
             });
-        let diagnostic = field("Diagnostic-Code").unwrap_or_default();
+        let diagnostic = field("Diagnostic-Code")
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let kind = match (action.as_str(), status.as_deref()) {
             ("failed", Some(s)) if s.starts_with('4') => MailKind::SoftBounce,
             ("failed", _) => MailKind::HardBounce,

@@ -1,10 +1,10 @@
-//! SMTP passwords in the OS keychain (Secret Service on Linux, Keychain on macOS, Credential
-//! Manager on Windows). Never in the database, never in a file of ours.
+//! SMTP passwords in the OS keychain ([`crate::keychain`]).
 //!
 //! An entry is keyed by `user@host:port`, so two databases using the same account share it.
 //! The keychain calls block (D-Bus round trips); call these from a blocking thread.
 
 use crate::error::{Error, Result};
+use crate::keychain::Secret;
 
 use super::Profile;
 
@@ -25,39 +25,21 @@ fn account(p: &Profile) -> Result<String> {
     Ok(format!("{user}@{}:{}", p.draft.host, p.draft.port))
 }
 
-fn entry(p: &Profile) -> Result<keyring::Entry> {
-    keyring::Entry::new(SERVICE, &account(p)?).map_err(|e| keychain_error("open", &e))
-}
-
-fn keychain_error(action: &str, e: &keyring::Error) -> Error {
-    Error::Conflict(format!(
-        "cannot {action} the password in the system keychain: {e}. On Linux a Secret Service (GNOME Keyring or KWallet) must be running and unlocked; from the command line you can pass the password in APPEAL_SMTP_PASSWORD instead"
-    ))
+fn secret(p: &Profile) -> Result<Secret> {
+    Secret::new(SERVICE, &account(p)?, "the SMTP", "APPEAL_SMTP_PASSWORD")
 }
 
 pub fn set(p: &Profile, password: &str) -> Result<()> {
-    if password.is_empty() {
-        return Err(Error::InvalidInput("the password is empty".into()));
-    }
-    entry(p)?
-        .set_password(password)
-        .map_err(|e| keychain_error("store", &e))
+    secret(p)?.set(password)
 }
 
 /// The stored password, or `None` when the keychain has none for this account.
 pub fn get(p: &Profile) -> Result<Option<String>> {
-    match entry(p)?.get_password() {
-        Ok(pw) => Ok(Some(pw)),
-        Err(keyring::Error::NoEntry) => Ok(None),
-        Err(e) => Err(keychain_error("read", &e)),
-    }
+    secret(p)?.get()
 }
 
 pub fn delete(p: &Profile) -> Result<()> {
-    match entry(p)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(keychain_error("remove", &e)),
-    }
+    secret(p)?.delete()
 }
 
 /// The password to use for one action: `given` (typed for it, or from the environment) if

@@ -112,12 +112,15 @@ impl Db {
         Ok(dirs.data_dir().join("appeal-desk.db"))
     }
 
-    /// Opens (creating if missing) and migrates the database at `path`.
+    /// Opens (creating if missing) and migrates the database at `path`. The file, and with it
+    /// the `-wal` and `-shm` SQLite makes beside it (they take its mode), is readable by its
+    /// owner only; folders made for it too.
     pub async fn open(path: impl AsRef<Path>) -> Result<Db> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create the folder", dir, e))?;
+            private_dir(dir)?;
         }
+        private_files(&path)?;
         let options = PRAGMAS.iter().fold(
             SqliteConnectOptions::from_str("sqlite:")?
                 .filename(&path)
@@ -426,6 +429,48 @@ pub(crate) fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result
         .map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
         })
+}
+
+/// Makes `dir` and the folders above it that are missing, readable by their owner only
+/// (0700). Folders that exist are left as they are.
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| Error::io("create the folder", dir, e))
+}
+
+/// The database file created with mode 0600 if missing; an existing one, its `-wal` and its
+/// `-shm` lose any access by group and others (a list of supporters is nobody else's to read).
+fn private_files(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io("create", path, e)),
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(|e| Error::io("make private", &p, e))?;
+            tracing::info!(path = %p.display(), "made the database file readable by its owner only");
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

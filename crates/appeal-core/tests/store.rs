@@ -213,3 +213,34 @@ async fn the_databases_own_files_are_refused_as_a_list_to_import_or_a_file_to_wr
         "the database is whole"
     );
 }
+
+/// The database, its -wal and -shm, and the folders made for it are its owner's alone,
+/// whatever the umask; an older database readable by others is made private when opened.
+#[tokio::test]
+async fn the_database_and_its_folder_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("desk").join("data");
+    let path = folder.join("a.db");
+    let db = Db::open(&path).await.unwrap();
+    sqlx::query(
+        "INSERT INTO campaigns (name, created_at) VALUES ('Free N.', '2026-11-23T09:30:00Z')",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let side = |suffix: &str| PathBuf::from(format!("{}{suffix}", path.display()));
+    assert!(side("-wal").exists() && side("-shm").exists());
+    for p in [path.clone(), side("-wal"), side("-shm")] {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&dir.path().join("desk")), 0o700);
+    db.close().await;
+
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db = Db::open(&path).await.unwrap();
+    assert_eq!(mode(&path), 0o600);
+    db.close().await;
+}

@@ -114,10 +114,7 @@ pub async fn run(db: &Db, cmd: MailboxCmd, json: bool) -> Result<()> {
                 MailboxSecurityArg::Tls => MailboxSecurity::Tls,
                 MailboxSecurityArg::Starttls => MailboxSecurity::Starttls,
             };
-            d.port = port.unwrap_or(match d.security {
-                MailboxSecurity::Tls => 993,
-                MailboxSecurity::Starttls => 143,
-            });
+            d.port = port.unwrap_or(d.security.default_port());
             d.folder = folder;
             d.processed_folder = (!flag).then_some(processed_folder);
             d.ca_file = ca_file;

@@ -91,14 +91,34 @@ pub async fn add(
 ) -> Result<bool> {
     let key = normalise_email(email);
     let hasher = Hasher::load(db).await?;
+    let mut conn = db.pool().acquire().await?;
+    add_hash(
+        &mut conn,
+        &hasher.hash(&key),
+        keep_address.then_some(key.as_str()),
+        reason,
+        &db.now(),
+    )
+    .await
+}
+
+/// Puts a hashed address on the list within the caller's transaction (or connection);
+/// true if it was not there yet.
+pub(crate) async fn add_hash(
+    conn: &mut sqlx::SqliteConnection,
+    hash: &str,
+    readable: Option<&str>,
+    reason: SuppressionReason,
+    now: &str,
+) -> Result<bool> {
     let done = sqlx::query(
         "INSERT OR IGNORE INTO suppressions (email_hash, email, reason, created_at) VALUES (?, ?, ?, ?)",
     )
-    .bind(hasher.hash(&key))
-    .bind(keep_address.then_some(key))
+    .bind(hash)
+    .bind(readable)
     .bind(reason.as_str())
-    .bind(db.now())
-    .execute(db.pool())
+    .bind(now)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

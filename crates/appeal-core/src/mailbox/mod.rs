@@ -31,7 +31,7 @@ pub use secret::{delete_password, resolve_password, set_password};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::signatories::normalise_email;
-use crate::suppression::Hasher;
+use crate::suppression::{Hasher, SuppressionReason};
 
 /// The keyword set on processed mail when no processed folder is configured.
 const PROCESSED_FLAG: &str = "$AppealDeskProcessed";
@@ -51,6 +51,14 @@ pub enum MailboxSecurity {
 }
 
 impl MailboxSecurity {
+    /// The port this kind of connection usually listens on.
+    pub fn default_port(self) -> u16 {
+        match self {
+            MailboxSecurity::Tls => 993,
+            MailboxSecurity::Starttls => 143,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             MailboxSecurity::Tls => "tls",
@@ -236,7 +244,14 @@ pub async fn delete(db: &Db, id: i64) -> Result<()> {
         .bind(id)
         .execute(db.pool())
         .await?;
-    let _ = tokio::task::spawn_blocking(move || delete_password(&m)).await;
+    // The settings are gone either way; a password the keychain would not give up is said.
+    let left = tokio::task::spawn_blocking(move || delete_password(&m))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    if let Err(e) = left {
+        tracing::warn!("mailbox {id} removed, but its password is still in the keychain: {e}");
+    }
     Ok(())
 }
 
@@ -609,8 +624,8 @@ async fn record(
             .as_deref()
             .map(|a| hasher.hash(&normalise_email(a)));
         let (kind, reason) = match f.kind {
-            MailKind::Unsubscribe => ("unsubscribe", Some("unsubscribed")),
-            MailKind::HardBounce => ("hard_bounce", Some("bounced")),
+            MailKind::Unsubscribe => ("unsubscribe", Some(SuppressionReason::Unsubscribed)),
+            MailKind::HardBounce => ("hard_bounce", Some(SuppressionReason::Bounced)),
             MailKind::SoftBounce => ("soft_bounce", None),
             MailKind::Ignored => continue,
         };
@@ -631,16 +646,10 @@ async fn record(
         if inserted == 0 {
             continue;
         }
-        if let (Some(reason), Some(hash)) = (reason, &hash) {
-            suppressed += sqlx::query(
-                "INSERT OR IGNORE INTO suppressions (email_hash, email, reason, created_at) VALUES (?, NULL, ?, ?)",
-            )
-            .bind(hash)
-            .bind(reason)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as i64;
+        if let (Some(reason), Some(hash)) = (reason, &hash)
+            && crate::suppression::add_hash(&mut tx, hash, None, reason, &now).await?
+        {
+            suppressed += 1;
         }
     }
     tx.commit().await?;

@@ -292,6 +292,7 @@ pub async fn export(
     let unsubscribe_to = (mailing.audience == super::AudienceKind::Signatories)
         .then(|| Unsubscribe::address_for(mailing.reply_to.as_deref(), &mailing.from_address))
         .flatten();
+    let one_click = super::unsubscribe::stored_page(mailing.unsubscribe_url.as_deref())?;
     if format == HandoverFormat::Pdf {
         let messages = super::letters::export_pdf(db, mailing_id, path).await?;
         return Ok(HandoverReport {
@@ -315,7 +316,7 @@ pub async fn export(
                     let file = path.join(file_name(n, &m.to_address));
                     let way_out = unsubscribe_to
                         .as_deref()
-                        .map(|a| Unsubscribe::to(a).with_page(mailing.unsubscribe_url.as_deref()));
+                        .map(|a| Unsubscribe::to(a).with_page(one_click.as_ref()));
                     std::fs::write(&file, eml(&m, &files, db.clock(), way_out.as_ref())?)
                         .map_err(|e| Error::io("write", &file, e))?;
                 }
@@ -326,12 +327,11 @@ pub async fn export(
             // Rows are stepped through on the bulk connection, inside one snapshot.
             let mut snapshot = db.bulk_read().await?;
             let path = path.to_path_buf();
-            let page = mailing.unsubscribe_url.clone();
             n = snapshot
                 .run(move |c| {
                     let way_out = unsubscribe_to
                         .as_deref()
-                        .map(|a| Unsubscribe::to(a).with_page(page.as_deref()));
+                        .map(|a| Unsubscribe::to(a).with_page(one_click.as_ref()));
                     write_csv(c, mailing_id, format, &path, way_out.as_ref())
                 })
                 .await?;

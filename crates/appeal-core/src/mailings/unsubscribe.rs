@@ -8,7 +8,7 @@
 /// names one, the group's own unsubscribe page (an https form on their site).
 pub(crate) struct Unsubscribe<'a> {
     address: &'a str,
-    page: Option<&'a str>,
+    page: Option<&'a url::Url>,
 }
 
 impl<'a> Unsubscribe<'a> {
@@ -19,8 +19,8 @@ impl<'a> Unsubscribe<'a> {
         }
     }
 
-    /// With the group's unsubscribe page (checked by [`check_page`]) beside the mailbox.
-    pub fn with_page(self, page: Option<&'a str>) -> Unsubscribe<'a> {
+    /// With the group's unsubscribe page (read by [`stored_page`]) beside the mailbox.
+    pub fn with_page(self, page: Option<&'a url::Url>) -> Unsubscribe<'a> {
         Unsubscribe { page, ..self }
     }
 
@@ -51,7 +51,7 @@ impl<'a> Unsubscribe<'a> {
     }
 
     fn page_for(&self, recipient: &str) -> Option<String> {
-        let mut url = url::Url::parse(self.page?).ok()?;
+        let mut url = self.page?.clone();
         url.query_pairs_mut().append_pair("email", recipient.trim());
         Some(url.to_string())
     }
@@ -61,7 +61,7 @@ impl<'a> Unsubscribe<'a> {
     pub fn footer(&self, language: &str) -> (String, String) {
         let (lead, how) = wording(language);
         let address = self.address;
-        let (page_text, page_html) = match self.page {
+        let (page_text, page_html) = match self.page.map(url::Url::as_str) {
             Some(p) => (
                 format!("{p}\n"),
                 format!("<br><a href=\"{p}\">{p}</a>", p = escape(p)),
@@ -78,6 +78,16 @@ impl<'a> Unsubscribe<'a> {
             ),
         )
     }
+}
+
+/// A mailing's stored unsubscribe page, read once per send or export. It was checked when
+/// the mailing was made, so one that does not read is damaged, not silently left out.
+pub(crate) fn stored_page(stored: Option<&str>) -> crate::error::Result<Option<url::Url>> {
+    stored
+        .map(|p| {
+            url::Url::parse(p).map_err(|_| crate::db::unknown_stored("an unsubscribe page", p))
+        })
+        .transpose()
 }
 
 /// Checks a group's unsubscribe page: an absolute https address with a host, nothing else

@@ -94,7 +94,7 @@ pub(crate) struct Builder {
     envelope_from: lettre::Address,
     to_supporters: bool,
     /// The group's https unsubscribe page, for a one-click List-Unsubscribe.
-    unsubscribe_page: Option<String>,
+    unsubscribe_page: Option<url::Url>,
     dkim: Option<DkimConfig>,
     /// Checked once for the whole run, shared by every connection.
     files: AttachmentFiles,
@@ -126,7 +126,9 @@ impl Builder {
         Ok(Builder {
             envelope_from,
             to_supporters,
-            unsubscribe_page,
+            unsubscribe_page: crate::mailings::unsubscribe::stored_page(
+                unsubscribe_page.as_deref(),
+            )?,
             dkim,
             files: AttachmentFiles::default(),
             clock,
@@ -139,7 +141,7 @@ impl Builder {
         if self.to_supporters {
             let address = Unsubscribe::address_for(m.reply_to.as_deref(), &m.from_header)
                 .unwrap_or_else(|| self.envelope_from.to_string());
-            let way_out = Unsubscribe::to(&address).with_page(self.unsubscribe_page.as_deref());
+            let way_out = Unsubscribe::to(&address).with_page(self.unsubscribe_page.as_ref());
             x.list_unsubscribe = Some(way_out.header(&m.to_address));
             x.list_unsubscribe_post = way_out.post();
             x.footer = Some(way_out.footer(&m.language));

@@ -192,18 +192,6 @@ struct Done {
     outcome: Outcome,
 }
 
-/// A worker's way of recording that a letter's final dot is about to go out.
-struct DotMark<'a> {
-    journal: &'a Journal,
-    mark: (i64, i64),
-}
-
-impl DotMark<'_> {
-    async fn record(&self) -> bool {
-        self.journal.record(self.mark).await
-    }
-}
-
 /// How long to wait for the reply to the final dot: RFC 5321 4.5.3.2.6 suggests 10 minutes,
 /// since the server may scan the letter before answering. Other replies keep the account's
 /// (short) timeout.
@@ -691,11 +679,13 @@ async fn worker(
                     }
                 }
                 let c = conn.as_mut().expect("connected above");
-                let mark = DotMark {
-                    journal: &journal,
-                    mark: (m.id, m.attempts),
-                };
-                let (outcome, keep) = transaction(c, &built, connector.timeout(), Some(mark)).await;
+                let (outcome, keep) = transaction(
+                    c,
+                    &built,
+                    connector.timeout(),
+                    Some((&journal, (m.id, m.attempts))),
+                )
+                .await;
                 if !keep {
                     if let Some(mut c) = conn.take() {
                         c.smtp.abort().await;
@@ -808,7 +798,7 @@ async fn transaction(
     conn: &mut Conn,
     m: &Built,
     limit: Duration,
-    mark: Option<DotMark<'_>>,
+    mark: Option<(&Journal, super::dots::Mark)>,
 ) -> (Outcome, bool) {
     let mut params = Vec::new();
     let smtp = &mut conn.smtp;
@@ -866,8 +856,8 @@ async fn transaction(
             Step::Ok => unreachable!("found a step that is not Ok"),
         };
     }
-    if let Some(mark) = mark
-        && !mark.record().await
+    if let Some((journal, mark)) = mark
+        && !journal.record(mark).await
     {
         // The server waits for data we will not send: drop the connection, so it discards
         // what it has; the letter was never handed over.

@@ -14,6 +14,7 @@ pub mod engine;
 pub(crate) mod limits;
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use futures_util::TryStreamExt;
@@ -207,6 +208,7 @@ impl SendLock {
             .truncate(false)
             .read(true)
             .write(true)
+            .mode(0o600)
             .open(&path)
             .map_err(|e| Error::io("open the lock file", &path, e))?;
         match file.try_lock() {

@@ -6,11 +6,84 @@ mod commands;
 use appeal_core::Db;
 use tauri::Manager;
 
-/// What every command reaches: the open database.
+/// What every command reaches: the database, open once it is unlocked.
 pub struct AppState {
-    pub db: Db,
+    /// Where the database lives.
+    pub path: std::path::PathBuf,
+    /// `None` while locked (or before the first run made it).
+    db: std::sync::RwLock<Option<Db>>,
     /// Sends running in this window, by mailing, to pause, resume or cancel them.
     pub sends: std::sync::Mutex<std::collections::HashMap<i64, appeal_core::outbox::SendControl>>,
+    /// Wrong passphrases in a row, for the growing delay.
+    pub failures: std::sync::Mutex<u32>,
+}
+
+impl AppState {
+    fn new(path: std::path::PathBuf, db: Option<Db>) -> AppState {
+        AppState {
+            path,
+            db: std::sync::RwLock::new(db),
+            sends: Default::default(),
+            failures: Default::default(),
+        }
+    }
+
+    /// The open database, or the error that sends the UI to its unlock screen.
+    pub fn db(&self) -> Result<Db, appeal_core::AppError> {
+        self.current().ok_or_else(|| {
+            appeal_core::Error::Locked("the database is locked; unlock it to go on".into()).into()
+        })
+    }
+
+    pub fn current(&self) -> Option<Db> {
+        self.db.read().expect("not poisoned").clone()
+    }
+
+    /// Takes a database just unlocked (or made): what a crash left "sending" becomes
+    /// uncertain, and a backup is taken if one is due.
+    pub async fn opened(&self, db: Db) -> Result<(), appeal_core::AppError> {
+        let recovered = appeal_core::outbox::recover_all(&db).await?;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "messages from an interrupted send are now uncertain"
+            );
+        }
+        if let Err(e) = appeal_core::vault::backup::run_due(&db).await {
+            tracing::warn!("the automatic backup failed: {e}");
+        }
+        *self.db.write().expect("not poisoned") = Some(db);
+        Ok(())
+    }
+
+    /// Locks: running sends are stopped (what is in flight finishes, the rest stays queued),
+    /// then every connection is closed and the key dropped.
+    pub async fn lock(&self) -> appeal_core::vault::LockReport {
+        let running: Vec<_> = self
+            .sends
+            .lock()
+            .expect("not poisoned")
+            .values()
+            .cloned()
+            .collect();
+        for control in &running {
+            control.stop();
+        }
+        // Each send removes itself from the registry when it has stopped.
+        for _ in 0..1200 {
+            if self.sends.lock().expect("not poisoned").is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let db = self.db.write().expect("not poisoned").take();
+        if let Some(db) = db {
+            db.close().await;
+        }
+        appeal_core::vault::LockReport {
+            paused_sends: running.len() as u32,
+        }
+    }
 }
 
 /// The database the app opens: `APPEAL_DB` if set, else the default in the data directory.
@@ -29,24 +102,45 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let path = database_path()?;
-            let db = tauri::async_runtime::block_on(Db::open(&path))?;
-            tracing::info!(path = %path.display(), "database open");
-            // Messages a crashed run left "sending" become "uncertain" for the user to decide.
-            let recovered = tauri::async_runtime::block_on(appeal_core::outbox::recover_all(&db))?;
-            if recovered > 0 {
-                tracing::warn!(
-                    recovered,
-                    "messages from an interrupted send are now uncertain"
-                );
+            // A plaintext database (every one made before encryption) opens as it always did;
+            // an encrypted one waits for the unlock screen, a missing one for the first run.
+            let db = match appeal_core::vault::file_state(&path)? {
+                appeal_core::vault::FileState::Plaintext => {
+                    Some(tauri::async_runtime::block_on(Db::open(&path))?)
+                }
+                _ => None,
+            };
+            let state = AppState::new(path.clone(), None);
+            if let Some(db) = db {
+                tauri::async_runtime::block_on(state.opened(db))
+                    .map_err(|e| appeal_core::Error::Conflict(e.message))?;
             }
-            app.manage(AppState {
-                db,
-                sends: Default::default(),
-            });
+            tracing::info!(path = %path.display(), "database found");
+            app.manage(state);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::db::db_info,
+            commands::vault::security_state,
+            commands::vault::passphrase_strength,
+            commands::vault::create_database,
+            commands::vault::unlock_database,
+            commands::vault::unlock_remembered,
+            commands::vault::lock_database,
+            commands::vault::encrypt_database,
+            commands::vault::change_passphrase,
+            commands::vault::new_recovery_key,
+            commands::vault::rotate_data_key,
+            commands::vault::set_remember,
+            commands::vault::backup_now,
+            commands::vault::list_backups,
+            commands::vault::set_backup_settings,
+            commands::vault::restore_backup,
+            commands::vault::set_auto_lock,
+            commands::vault::retention_overview,
+            commands::vault::retention_due,
+            commands::vault::set_retention,
+            commands::vault::purge_retention,
             commands::campaigns::list_campaigns,
             commands::campaigns::create_campaign,
             commands::campaigns::list_petitions,

@@ -17,6 +17,10 @@ pub struct Cli {
     /// Print results as JSON.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Read the database's passphrase from the first line of this file (else
+    /// APPEAL_PASSPHRASE, the keychain if it remembers, or the prompt).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -25,6 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Where the database is and what it holds.
     Info,
+    /// The database's safe keeping: encryption, passphrase, recovery key, backups, restore.
+    #[command(subcommand)]
+    Db(crate::vault_cli::DbCmd),
+    /// How long campaigns keep their supporters, and purging those due.
+    #[command(subcommand)]
+    Retention(crate::vault_cli::RetentionCmd),
     /// Campaigns: one cause each.
     #[command(subcommand)]
     Campaign(CampaignCmd),

@@ -18,16 +18,16 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
-async fn open(cli: &Cli) -> Result<Db> {
+pub async fn run(cli: Cli) -> Result<()> {
     let path = match &cli.db {
         Some(p) => p.clone(),
         None => Db::default_path()?,
     };
-    Ok(Db::open(&path).await?)
-}
-
-pub async fn run(cli: Cli) -> Result<()> {
-    let db = open(&cli).await?;
+    let passphrase_file = cli.passphrase_file.as_deref();
+    if let Command::Db(cmd) = cli.command {
+        return crate::vault_cli::db(&path, passphrase_file, cmd, cli.json).await;
+    }
+    let db = crate::vault_cli::open(&path, passphrase_file).await?;
     let json = cli.json;
     let result = dispatch(&db, cli.command, json).await;
     db.close().await;
@@ -106,6 +106,8 @@ async fn dispatch(db: &Db, command: Command, json: bool) -> Result<()> {
         Command::Signatory(cmd) => signatory(db, cmd, json).await?,
         Command::Export(args) => export(db, args, json).await?,
         Command::Suppress(cmd) => suppress(db, cmd, json).await?,
+        Command::Retention(cmd) => crate::vault_cli::retention_cmd(db, cmd, json).await?,
+        Command::Db(_) => unreachable!("run handles it"),
         Command::Target(cmd) => crate::appeals::target(db, cmd, json).await?,
         Command::Template(cmd) => crate::appeals::template(db, cmd, json).await?,
         Command::Mailing(cmd) => crate::appeals::mailing(db, cmd, json).await?,

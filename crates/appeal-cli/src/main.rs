@@ -7,6 +7,7 @@ mod commands;
 mod mailbox;
 mod sending;
 mod sending_cli;
+mod vault_cli;
 
 use clap::Parser;
 

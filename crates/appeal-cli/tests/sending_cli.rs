@@ -15,9 +15,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
 
 fn appeal_env(db: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(db)
+    common::appeal_command(db)
         .args(args)
         .envs(env.iter().copied())
         .output()
@@ -590,9 +588,7 @@ fn faults_end_in_the_right_states_and_every_attempt_is_logged() {
 
 /// `appeal send` in the background, returned once the server has received `n` letters.
 fn sending_until(db: &Path, mailing: i64, server: &Server, n: usize) -> std::process::Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(db)
+    let child = common::appeal_command(db)
         .args(["send", &mailing.to_string(), "--via", "local"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -608,9 +604,7 @@ fn sending_until(db: &Path, mailing: i64, server: &Server, n: usize) -> std::pro
 /// `appeal smtp password ACCOUNT --stdin`, which must succeed.
 fn store_password(db: &Path, account: &str, password: &str) {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
-        .arg(db)
+    let mut child = common::appeal_command(db)
         .args(["smtp", "password", account, "--stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

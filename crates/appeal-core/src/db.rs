@@ -28,6 +28,8 @@ pub struct Db {
     checkpoints: Checkpoints,
     /// Where this handle's dates and stored times come from (the machine's by default).
     clock: Clock,
+    /// The SQLCipher key every connection opens with; `None` for a plaintext database.
+    key: Option<crate::vault::DataKey>,
 }
 
 type Checkpoints = Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>;
@@ -115,15 +117,34 @@ impl Db {
     /// Opens (creating if missing) and migrates the database at `path`. The file, and with it
     /// the `-wal` and `-shm` SQLite makes beside it (they take its mode), is readable by its
     /// owner only; folders made for it too.
+    ///
+    /// This opens a plaintext database, as every one was before encryption. New databases
+    /// are made encrypted through [`crate::vault`], which opens them with
+    /// [`Db::open_encrypted`].
     pub async fn open(path: impl AsRef<Path>) -> Result<Db> {
-        let path = path.as_ref().to_path_buf();
+        Db::connect(path.as_ref(), None).await
+    }
+
+    /// Opens (creating if missing) the database at `path` encrypted with `key`: SQLCipher,
+    /// the key given raw as the first statement on every connection. A key that does not
+    /// open the file is [`Error::WrongKey`] and changes nothing.
+    pub async fn open_encrypted(path: impl AsRef<Path>, key: crate::vault::DataKey) -> Result<Db> {
+        Db::connect(path.as_ref(), Some(key)).await
+    }
+
+    async fn connect(path: &Path, key: Option<crate::vault::DataKey>) -> Result<Db> {
+        let path = path.to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             private_dir(dir)?;
         }
         private_files(&path)?;
+        let mut base = SqliteConnectOptions::from_str("sqlite:")?;
+        if let Some(key) = &key {
+            // sqlx issues `key` before every other pragma, as SQLCipher requires.
+            base = base.pragma("key", key.pragma().to_string());
+        }
         let options = PRAGMAS.iter().fold(
-            SqliteConnectOptions::from_str("sqlite:")?
-                .filename(&path)
+            base.filename(&path)
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(BUSY_TIMEOUT)
@@ -135,6 +156,14 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(|e| match e {
+                sqlx::Error::Database(ref d)
+                    if d.message().contains("not a database") && key.is_some() =>
+                {
+                    Error::WrongKey(format!(
+                        "the key does not open {}; nothing was changed",
+                        path.display()
+                    ))
+                }
                 sqlx::Error::Database(ref d) if d.message().contains("not a database") => {
                     Error::InvalidInput(format!(
                         "{} is not an Appeal Desk database (it is not SQLite)",
@@ -148,6 +177,7 @@ impl Db {
             path,
             checkpoints: Checkpoints::default(),
             clock: Clock::system(),
+            key,
         };
         if let Some(p) = resolved(&db.path) {
             let mut open = OPEN_FILES.lock().expect("not poisoned");
@@ -159,6 +189,13 @@ impl Db {
         MIGRATOR.run(&db.pool).await?;
         crate::suppression::ensure_salt(&db).await?;
         Ok(db)
+    }
+
+    /// The same database opened again, with the same key and clock (after a lock closed it).
+    pub async fn reopen(&self) -> Result<Db> {
+        Ok(Db::connect(&self.path, self.key.clone())
+            .await?
+            .with_clock(self.clock))
     }
 
     /// The same handle reading its dates and times from `clock` (tests fix one).
@@ -184,6 +221,15 @@ impl Db {
         &self.path
     }
 
+    /// Whether the file is encrypted (SQLCipher).
+    pub fn encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    pub(crate) fn key(&self) -> Option<&crate::vault::DataKey> {
+        self.key.as_ref()
+    }
+
     pub async fn info(&self) -> Result<DbInfo> {
         let signatories: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatories")
             .fetch_one(&self.pool)
@@ -199,6 +245,12 @@ impl Db {
     pub async fn close(self) {
         self.settle().await;
         self.pool.close().await;
+        if let Some(p) = resolved(&self.path) {
+            OPEN_FILES
+                .lock()
+                .expect("not poisoned")
+                .retain(|open| *open != p);
+        }
     }
 
     /// Waits until the write-ahead log of every big write so far has been copied into the
@@ -233,12 +285,36 @@ impl Db {
     }
 
     async fn refuse_newer_schema(&self) -> Result<()> {
-        let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0);
+        let supported = supported_schema();
         match self.applied_version().await? {
             Some(found) if found > supported => Err(Error::NewerDatabase { found, supported }),
             _ => Ok(()),
         }
     }
+}
+
+/// A value from the settings table.
+pub(crate) async fn setting(db: &Db, key: &str) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}
+
+pub(crate) async fn set_setting(db: &Db, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
+        .bind(key)
+        .bind(value)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The newest schema version this build knows.
+pub(crate) fn supported_schema() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// `(?,?,…),(?,?,…),…`: the VALUES of a multi-row statement, `rows` rows of `cols` each.
@@ -326,12 +402,9 @@ impl Db {
     /// `cache_kib`: the page cache's ceiling.
     async fn bulk(&self, begin: &'static str, cache_kib: u32) -> Result<Bulk> {
         let path = self.path.clone();
+        let key = self.key.clone();
         let conn = tokio::task::spawn_blocking(move || -> Result<rusqlite::Connection> {
-            let conn = rusqlite::Connection::open(&path)?;
-            conn.busy_timeout(BUSY_TIMEOUT)?;
-            for (name, value) in PRAGMAS {
-                conn.pragma_update(None, name, value)?;
-            }
+            let conn = raw_connection(&path, key.as_ref())?;
             // The checkpoint after a commit is `Bulk::commit`'s, in the background, rather
             // than the committing thread's.
             conn.pragma_update(None, "wal_autocheckpoint", 0)?;
@@ -346,6 +419,28 @@ impl Db {
             checkpoints: self.checkpoints.clone(),
         })
     }
+}
+
+/// A rusqlite connection on `path` with the pool's settings, its key first if it has one.
+pub(crate) fn raw_connection(
+    path: &Path,
+    key: Option<&crate::vault::DataKey>,
+) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    if let Some(key) = key {
+        let statement = zeroize::Zeroizing::new(format!("PRAGMA key = {};", key.pragma().as_str()));
+        conn.execute_batch(&statement)?;
+    }
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    for (name, value) in PRAGMAS {
+        conn.pragma_update(None, name, value).map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                Error::WrongKey(format!("the key does not open {}", path.display()))
+            }
+            other => other.into(),
+        })?;
+    }
+    Ok(conn)
 }
 
 impl Bulk {

@@ -29,6 +29,12 @@ pub enum Error {
     /// An SMTP account needs a password that was not given and is not in the keychain.
     #[error("{0}")]
     PasswordNeeded(String),
+    /// The passphrase, recovery key or remembered key does not open the database.
+    #[error("{0}")]
+    WrongKey(String),
+    /// The database is encrypted and locked: it must be unlocked first.
+    #[error("{0}")]
+    Locked(String),
     #[error(
         "this database was made by a newer version of Appeal Desk (schema {found}, this version knows up to {supported}); update Appeal Desk to open it"
     )]
@@ -85,6 +91,8 @@ impl Error {
             Error::Connection(_) => "connection",
             Error::PasswordNeeded(_) => "password_needed",
             Error::NewerDatabase { .. } => "newer_database",
+            Error::WrongKey(_) => "wrong_key",
+            Error::Locked(_) => "locked",
             Error::Io { .. } => "io",
             Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => "database",
             Error::Damaged(_) => "damaged",

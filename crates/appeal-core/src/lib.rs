@@ -15,12 +15,14 @@ pub mod mailbox;
 pub mod mailings;
 pub mod outbox;
 pub mod progress;
+pub mod retention;
 pub mod signatories;
 pub mod smtp;
 pub mod suppression;
 pub mod targets;
 pub mod templates;
 mod time_util;
+pub mod vault;
 
 pub use db::{Db, DbInfo};
 pub use error::{AppError, Error, Result};

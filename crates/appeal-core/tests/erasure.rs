@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use appeal_core::imports;
 use appeal_core::progress::Silent;
 use appeal_core::signatories::erase;
-use common::{TestDb, fresh};
+use common::{TestDb, fresh_plaintext};
 
 const ADDRESS: &[u8] = b"zofia.kowalczyk";
 
@@ -62,7 +62,7 @@ fn traces(t: &TestDb) -> (bool, bool) {
 
 #[tokio::test]
 async fn erasure_right_after_a_big_import_leaves_no_trace_in_the_file_or_the_log() {
-    let t = fresh().await;
+    let t = fresh_plaintext().await;
     let id = big_list_with_zofia(&t).await;
     // No settling here: the import left its checkpoint to the background.
     let r = erase::erase(&t.db, id).await.unwrap();
@@ -76,7 +76,7 @@ async fn erasure_right_after_a_big_import_leaves_no_trace_in_the_file_or_the_log
 
 #[tokio::test]
 async fn erasure_waits_for_a_reader_on_an_older_snapshot_before_emptying_the_log() {
-    let t = fresh().await;
+    let t = fresh_plaintext().await;
     let id = big_list_with_zofia(&t).await;
     t.db.settle().await;
     // Another program in the middle of a read, which it finishes 600 ms later.
@@ -102,7 +102,7 @@ async fn erasure_waits_for_a_reader_on_an_older_snapshot_before_emptying_the_log
 
 #[tokio::test]
 async fn erasure_says_so_when_a_reader_keeps_the_log_from_being_emptied() {
-    let t = fresh().await;
+    let t = fresh_plaintext().await;
     let id = big_list_with_zofia(&t).await;
     t.db.settle().await;
     let (c, _) = reading(&t.dir.path().join("test.db"));

@@ -17,9 +17,8 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_error() {
         .execute(t.db.pool())
         .await
         .unwrap();
-    let path = t.db.path().to_path_buf();
     t.db.clone().close().await;
-    let err = Db::open(&path).await.unwrap_err();
+    let err = t.db.reopen().await.unwrap_err();
     assert!(
         matches!(
             err,

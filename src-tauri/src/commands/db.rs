@@ -6,5 +6,5 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn db_info(state: State<'_, AppState>) -> Cmd<DbInfo> {
-    Ok(state.db.info().await?)
+    Ok(state.db()?.info().await?)
 }

@@ -8,7 +8,7 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn export_columns(state: State<'_, AppState>) -> Cmd<Vec<String>> {
-    Ok(export::columns(&state.db).await?)
+    Ok(export::columns(&state.db()?).await?)
 }
 
 #[tauri::command]
@@ -17,5 +17,5 @@ pub async fn export_signatures(
     path: PathBuf,
     options: ExportOptions,
 ) -> Cmd<ExportReport> {
-    Ok(export::export_signatures(&state.db, &path, &options).await?)
+    Ok(export::export_signatures(&state.db()?, &path, &options).await?)
 }

@@ -15,7 +15,7 @@ pub async fn preview_import(
     path: PathBuf,
     options: ImportOptions,
 ) -> Cmd<ImportPreview> {
-    Ok(imports::preview(&state.db, &path, &options).await?)
+    Ok(imports::preview(&state.db()?, &path, &options).await?)
 }
 
 #[tauri::command]
@@ -29,20 +29,20 @@ pub async fn run_import(
     let progress = move |p: ImportProgress| {
         let _ = on_progress.send(p);
     };
-    Ok(imports::run(&state.db, &path, &options, &progress).await?)
+    Ok(imports::run(&state.db()?, &path, &options, &progress).await?)
 }
 
 #[tauri::command]
 pub async fn list_imports(state: State<'_, AppState>) -> Cmd<Vec<ImportSummary>> {
-    Ok(imports::list(&state.db).await?)
+    Ok(imports::list(&state.db()?).await?)
 }
 
 #[tauri::command]
 pub async fn undo_import(state: State<'_, AppState>, id: i64) -> Cmd<UndoReport> {
-    Ok(imports::undo(&state.db, id).await?)
+    Ok(imports::undo(&state.db()?, id).await?)
 }
 
 #[tauri::command]
 pub async fn save_rejects(state: State<'_, AppState>, import_id: i64, path: PathBuf) -> Cmd<i64> {
-    Ok(imports::save_rejects(&state.db, import_id, &path).await?)
+    Ok(imports::save_rejects(&state.db()?, import_id, &path).await?)
 }

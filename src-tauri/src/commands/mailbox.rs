@@ -8,17 +8,17 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_mailboxes(state: State<'_, AppState>) -> Cmd<Vec<MailboxAccount>> {
-    Ok(mailbox::list(&state.db).await?)
+    Ok(mailbox::list(&state.db()?).await?)
 }
 
 #[tauri::command]
 pub async fn add_mailbox(state: State<'_, AppState>, draft: MailboxDraft) -> Cmd<MailboxAccount> {
-    Ok(mailbox::add(&state.db, &draft).await?)
+    Ok(mailbox::add(&state.db()?, &draft).await?)
 }
 
 #[tauri::command]
 pub async fn delete_mailbox(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    Ok(mailbox::delete(&state.db, id).await?)
+    Ok(mailbox::delete(&state.db()?, id).await?)
 }
 
 /// Stores the mailbox's password in the OS keychain.
@@ -28,7 +28,7 @@ pub async fn set_mailbox_password(
     id: i64,
     password: String,
 ) -> Cmd<()> {
-    let m = mailbox::get(&state.db, id).await?;
+    let m = mailbox::get(&state.db()?, id).await?;
     blocking(move || mailbox::set_password(&m, &password)).await
 }
 
@@ -43,7 +43,7 @@ pub async fn test_mailbox(
     id: i64,
     password: Option<String>,
 ) -> Cmd<MailboxTest> {
-    let m = mailbox::get(&state.db, id).await?;
+    let m = mailbox::get(&state.db()?, id).await?;
     let pw = self::password(&m, password).await?;
     Ok(mailbox::test(&m, &pw).await?)
 }
@@ -56,7 +56,7 @@ pub async fn process_mailbox(
     dry_run: bool,
     password: Option<String>,
 ) -> Cmd<ProcessReport> {
-    let m = mailbox::get(&state.db, id).await?;
+    let m = mailbox::get(&state.db()?, id).await?;
     let pw = self::password(&m, password).await?;
-    Ok(mailbox::process(&state.db, &m, &pw, dry_run).await?)
+    Ok(mailbox::process(&state.db()?, &m, &pw, dry_run).await?)
 }

@@ -11,6 +11,7 @@ pub mod sending;
 pub mod signatories;
 pub mod targets;
 pub mod templates;
+pub mod vault;
 
 pub type Cmd<T> = Result<T, appeal_core::AppError>;
 

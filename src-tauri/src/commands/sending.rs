@@ -16,7 +16,7 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_smtp_profiles(state: State<'_, AppState>) -> Cmd<Vec<Profile>> {
-    Ok(smtp::list(&state.db).await?)
+    Ok(smtp::list(&state.db()?).await?)
 }
 
 /// Adds (no id) or updates an account.
@@ -27,27 +27,27 @@ pub async fn save_smtp_profile(
     draft: ProfileDraft,
 ) -> Cmd<Profile> {
     Ok(match id {
-        Some(id) => smtp::update(&state.db, id, &draft).await?,
-        None => smtp::add(&state.db, &draft).await?,
+        Some(id) => smtp::update(&state.db()?, id, &draft).await?,
+        None => smtp::add(&state.db()?, &draft).await?,
     })
 }
 
 #[tauri::command]
 pub async fn delete_smtp_profile(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    Ok(smtp::delete(&state.db, id).await?)
+    Ok(smtp::delete(&state.db()?, id).await?)
 }
 
 /// Stores the password in the OS keychain.
 #[tauri::command]
 pub async fn set_smtp_password(state: State<'_, AppState>, id: i64, password: String) -> Cmd<()> {
-    let p = smtp::get(&state.db, id).await?;
+    let p = smtp::get(&state.db()?, id).await?;
     blocking(move || secret::set(&p, &password)).await
 }
 
 /// Whether the keychain holds a password for the account.
 #[tauri::command]
 pub async fn has_smtp_password(state: State<'_, AppState>, id: i64) -> Cmd<bool> {
-    let p = smtp::get(&state.db, id).await?;
+    let p = smtp::get(&state.db()?, id).await?;
     if p.draft.username.is_none() {
         return Ok(false);
     }
@@ -66,7 +66,7 @@ pub async fn test_smtp_profile(
     id: i64,
     password: Option<String>,
 ) -> Cmd<TestReport> {
-    let p = smtp::get(&state.db, id).await?;
+    let p = smtp::get(&state.db()?, id).await?;
     let pw = self::password(&p, password).await?;
     Ok(smtp::test_connection(&p, pw.as_deref()).await?)
 }
@@ -80,7 +80,7 @@ pub async fn start_send(
     password: Option<String>,
     on_progress: Channel<SendProgress>,
 ) -> Cmd<SendProgress> {
-    let p = smtp::get(&state.db, profile_id).await?;
+    let p = smtp::get(&state.db()?, profile_id).await?;
     let pw = self::password(&p, password).await?;
     let control = SendControl::new();
     {
@@ -94,7 +94,7 @@ pub async fn start_send(
         let _ = on_progress.send(u);
     });
     let result = outbox::send(
-        &state.db,
+        &state.db()?,
         mailing_id,
         &p,
         pw,
@@ -139,7 +139,7 @@ pub async fn cancel_send(state: State<'_, AppState>, mailing_id: i64) -> Cmd<u64
             c.cancel();
             Ok(0)
         }
-        None => Ok(outbox::cancel(&state.db, mailing_id).await?),
+        None => Ok(outbox::cancel(&state.db()?, mailing_id).await?),
     }
 }
 
@@ -151,14 +151,14 @@ pub async fn send_test_message(
     to: String,
     password: Option<String>,
 ) -> Cmd<TestSendReport> {
-    let p = smtp::get(&state.db, profile_id).await?;
+    let p = smtp::get(&state.db()?, profile_id).await?;
     let pw = self::password(&p, password).await?;
-    Ok(outbox::send_test(&state.db, message_id, &p, pw, &to).await?)
+    Ok(outbox::send_test(&state.db()?, message_id, &p, pw, &to).await?)
 }
 
 #[tauri::command]
 pub async fn outbox_status(state: State<'_, AppState>, mailing_id: i64) -> Cmd<OutboxStatus> {
-    Ok(outbox::status(&state.db, mailing_id).await?)
+    Ok(outbox::status(&state.db()?, mailing_id).await?)
 }
 
 #[tauri::command]
@@ -167,22 +167,22 @@ pub async fn outbox_list(
     mailing_id: i64,
     query: OutboxQuery,
 ) -> Cmd<OutboxPage> {
-    Ok(outbox::list(&state.db, mailing_id, &query).await?)
+    Ok(outbox::list(&state.db()?, mailing_id, &query).await?)
 }
 
 #[tauri::command]
 pub async fn message_attempts(state: State<'_, AppState>, message_id: i64) -> Cmd<Vec<Attempt>> {
-    Ok(outbox::attempts(&state.db, message_id).await?)
+    Ok(outbox::attempts(&state.db()?, message_id).await?)
 }
 
 #[tauri::command]
 pub async fn retry_failed(state: State<'_, AppState>, mailing_id: i64) -> Cmd<u64> {
-    Ok(outbox::retry_failed(&state.db, mailing_id).await?)
+    Ok(outbox::retry_failed(&state.db()?, mailing_id).await?)
 }
 
 #[tauri::command]
 pub async fn retry_deferred_now(state: State<'_, AppState>, mailing_id: i64) -> Cmd<u64> {
-    Ok(outbox::retry_deferred_now(&state.db, mailing_id).await?)
+    Ok(outbox::retry_deferred_now(&state.db()?, mailing_id).await?)
 }
 
 #[tauri::command]
@@ -192,7 +192,7 @@ pub async fn resolve_uncertain(
     resolution: Resolution,
     ids: Option<Vec<i64>>,
 ) -> Cmd<u64> {
-    Ok(outbox::resolve_uncertain(&state.db, mailing_id, resolution, ids.as_deref()).await?)
+    Ok(outbox::resolve_uncertain(&state.db()?, mailing_id, resolution, ids.as_deref()).await?)
 }
 
 #[tauri::command]
@@ -201,12 +201,12 @@ pub async fn export_send_log(
     mailing_id: i64,
     path: PathBuf,
 ) -> Cmd<u64> {
-    Ok(outbox::export_log(&state.db, mailing_id, &path).await?)
+    Ok(outbox::export_log(&state.db()?, mailing_id, &path).await?)
 }
 
 #[tauri::command]
 pub async fn sent_per_minute(state: State<'_, AppState>, mailing_id: i64) -> Cmd<Vec<MinuteCount>> {
-    Ok(outbox::per_minute(&state.db, mailing_id).await?)
+    Ok(outbox::per_minute(&state.db()?, mailing_id).await?)
 }
 
 #[tauri::command]
@@ -215,5 +215,5 @@ pub async fn import_suppression_list(
     path: PathBuf,
     reason: appeal_core::suppression::SuppressionReason,
 ) -> Cmd<appeal_core::suppression::ListImport> {
-    Ok(appeal_core::suppression::import_list(&state.db, &path, reason).await?)
+    Ok(appeal_core::suppression::import_list(&state.db()?, &path, reason).await?)
 }

@@ -10,12 +10,12 @@ pub async fn list_signatories(
     state: State<'_, AppState>,
     query: SignatoryQuery,
 ) -> Cmd<SignatoryPage> {
-    Ok(signatories::list(&state.db, &query).await?)
+    Ok(signatories::list(&state.db()?, &query).await?)
 }
 
 #[tauri::command]
 pub async fn get_signatory(state: State<'_, AppState>, id: i64) -> Cmd<Signatory> {
-    Ok(signatories::get(&state.db, id).await?)
+    Ok(signatories::get(&state.db()?, id).await?)
 }
 
 #[tauri::command]
@@ -24,15 +24,15 @@ pub async fn update_signatory(
     id: i64,
     fields: SignatoryFields,
 ) -> Cmd<Signatory> {
-    Ok(signatories::update(&state.db, id, &fields).await?)
+    Ok(signatories::update(&state.db()?, id, &fields).await?)
 }
 
 #[tauri::command]
 pub async fn delete_signatory(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    Ok(signatories::delete(&state.db, id).await?)
+    Ok(signatories::delete(&state.db()?, id).await?)
 }
 
 #[tauri::command]
 pub async fn erase_signatory(state: State<'_, AppState>, id: i64) -> Cmd<EraseReport> {
-    Ok(erase::erase(&state.db, id).await?)
+    Ok(erase::erase(&state.db()?, id).await?)
 }

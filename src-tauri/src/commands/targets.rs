@@ -8,7 +8,7 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_targets(state: State<'_, AppState>, campaign_id: i64) -> Cmd<Vec<Target>> {
-    Ok(targets::list(&state.db, campaign_id).await?)
+    Ok(targets::list(&state.db()?, campaign_id).await?)
 }
 
 #[tauri::command]
@@ -17,7 +17,7 @@ pub async fn create_target(
     campaign_id: i64,
     fields: TargetFields,
 ) -> Cmd<Target> {
-    Ok(targets::create(&state.db, campaign_id, &fields).await?)
+    Ok(targets::create(&state.db()?, campaign_id, &fields).await?)
 }
 
 #[tauri::command]
@@ -26,12 +26,12 @@ pub async fn update_target(
     id: i64,
     fields: TargetFields,
 ) -> Cmd<Target> {
-    Ok(targets::update(&state.db, id, &fields).await?)
+    Ok(targets::update(&state.db()?, id, &fields).await?)
 }
 
 #[tauri::command]
 pub async fn delete_target(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    Ok(targets::delete(&state.db, id).await?)
+    Ok(targets::delete(&state.db()?, id).await?)
 }
 
 #[tauri::command]
@@ -40,7 +40,7 @@ pub async fn import_targets(
     campaign_id: i64,
     path: PathBuf,
 ) -> Cmd<TargetImportReport> {
-    Ok(targets::import(&state.db, campaign_id, &path).await?)
+    Ok(targets::import(&state.db()?, campaign_id, &path).await?)
 }
 
 #[tauri::command]
@@ -49,5 +49,5 @@ pub async fn export_targets(
     campaign_id: i64,
     path: PathBuf,
 ) -> Cmd<i64> {
-    Ok(targets::export(&state.db, campaign_id, &path).await?)
+    Ok(targets::export(&state.db()?, campaign_id, &path).await?)
 }

@@ -7,17 +7,17 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_templates(state: State<'_, AppState>, campaign_id: i64) -> Cmd<Vec<Template>> {
-    Ok(templates::list(&state.db, campaign_id).await?)
+    Ok(templates::list(&state.db()?, campaign_id).await?)
 }
 
 #[tauri::command]
 pub async fn save_template(state: State<'_, AppState>, template: TemplateDraft) -> Cmd<Template> {
-    Ok(templates::save(&state.db, &template).await?)
+    Ok(templates::save(&state.db()?, &template).await?)
 }
 
 #[tauri::command]
 pub async fn delete_template(state: State<'_, AppState>, id: i64) -> Cmd<()> {
-    Ok(templates::delete(&state.db, id).await?)
+    Ok(templates::delete(&state.db()?, id).await?)
 }
 
 #[tauri::command]
@@ -25,13 +25,13 @@ pub async fn check_template(
     state: State<'_, AppState>,
     template: TemplateDraft,
 ) -> Cmd<Vec<TemplateProblem>> {
-    let known = templates::fields(&state.db, template.campaign_id).await?;
+    let known = templates::fields(&state.db()?, template.campaign_id).await?;
     Ok(templates::check(&template, &known))
 }
 
 #[tauri::command]
 pub async fn template_fields(state: State<'_, AppState>, campaign_id: i64) -> Cmd<Vec<String>> {
-    Ok(templates::fields(&state.db, campaign_id).await?)
+    Ok(templates::fields(&state.db()?, campaign_id).await?)
 }
 
 #[tauri::command]
@@ -42,7 +42,7 @@ pub async fn preview_recipients(
     offset: i64,
     limit: i64,
 ) -> Cmd<Vec<Recipient>> {
-    Ok(mailings::preview_recipients(&state.db, campaign_id, audience, offset, limit).await?)
+    Ok(mailings::preview_recipients(&state.db()?, campaign_id, audience, offset, limit).await?)
 }
 
 #[tauri::command]
@@ -51,5 +51,5 @@ pub async fn render_preview(
     template: TemplateDraft,
     recipient: Recipient,
 ) -> Cmd<Rendered> {
-    Ok(mailings::render_preview(&state.db, &template, &recipient).await?)
+    Ok(mailings::render_preview(&state.db()?, &template, &recipient).await?)
 }

@@ -13,13 +13,44 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-pub fn appeal(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_appeal"))
-        .arg("--db")
+/// The passphrase of every test database.
+pub const PASSPHRASE: &str = "Mossy-Lantern 7 Harbour Quill";
+
+/// `appeal --db DB` with the test passphrase in its environment (and a trivial key
+/// derivation cost, which only test builds accept). A database that does not exist yet is
+/// created encrypted first, as `appeal db init` does.
+pub fn appeal_command(db: &Path) -> Command {
+    if !db.exists() {
+        let out = bare(db)
+            .args(["db", "init"])
+            .output()
+            .expect("the appeal binary runs");
+        assert!(
+            out.status.success(),
+            "appeal db init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    bare(db)
+}
+
+/// `appeal --db DB` with the test passphrase, creating nothing.
+pub fn bare(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_appeal"));
+    c.arg("--db")
         .arg(db)
-        .args(args)
-        .output()
-        .expect("the appeal binary runs")
+        .env("APPEAL_PASSPHRASE", PASSPHRASE)
+        .env("APPEAL_TEST_KDF", "fast");
+    c
+}
+
+pub fn appeal(db: &Path, args: &[&str]) -> Output {
+    let mut c = if args.first() == Some(&"db") {
+        bare(db)
+    } else {
+        appeal_command(db)
+    };
+    c.args(args).output().expect("the appeal binary runs")
 }
 
 /// Runs with `--json`, insists on success, and returns the parsed output.

@@ -30,13 +30,28 @@ pub async fn fresh() -> TestDb {
     fresh_at(TEST_NOW).await
 }
 
-/// The same, its clock starting at `now`.
+/// The same, its clock starting at `now`. Encrypted, as every new database is.
 pub async fn fresh_at(now: time::OffsetDateTime) -> TestDb {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path().join("test.db"))
-        .await
-        .unwrap()
-        .with_clock(Clock::starting_at(now));
+    let db = Db::open_encrypted(
+        dir.path().join("test.db"),
+        appeal_core::vault::DataKey::random(),
+    )
+    .await
+    .unwrap();
+    filled(db.with_clock(Clock::starting_at(now)), dir).await
+}
+
+/// A plaintext database, as every one was before encryption: for the tests that search the
+/// file's bytes for what erasure must have overwritten (in an encrypted file every byte is
+/// ciphertext, so such a test could not fail).
+pub async fn fresh_plaintext() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("test.db")).await.unwrap();
+    filled(db.with_clock(Clock::starting_at(TEST_NOW)), dir).await
+}
+
+async fn filled(db: Db, dir: tempfile::TempDir) -> TestDb {
     let c = campaigns::create_campaign(&db, "Free N.").await.unwrap();
     let p = campaigns::create_petition(&db, c.id, "Open letter")
         .await

@@ -67,14 +67,16 @@ for when in "2027-03-15 10:00:00|Pacific/Kiritimati" "2026-12-31 23:59:30|Americ
     LD_PRELOAD="$faketime_lib" run_suites '*'
 done
 
-step "the SMTP password in the OS keychain (GNOME Keyring on a private D-Bus session)"
+step "the SMTP password and a remembered database key in the OS keychain (GNOME Keyring on a private D-Bus session)"
 # A throwaway keyring: a new login keyring is created, unlocked with this password.
 keyring_home="$(mktemp -d)"
-sending_cli="$(printf '%s\n' "${suites[@]}" | grep -m1 $'\t.*/sending_cli-')"
-XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
-  echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  cd "$1" && exec "$2" --ignored
-' _ "${sending_cli%%$'\t'*}" "${sending_cli#*$'\t'}" 2> >(grep -v "Failed to set fd limit" >&2)
+for suite in sending_cli vault_cli; do
+  found="$(printf '%s\n' "${suites[@]}" | grep -m1 $'\t'".*/${suite}-")"
+  XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
+    echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    cd "$1" && exec "$2" --ignored
+  ' _ "${found%%$'\t'*}" "${found#*$'\t'}" 2> >(grep -v "Failed to set fd limit" >&2)
+done
 rm -rf "$keyring_home"
 
 step "generated TypeScript bindings are current"

@@ -45,7 +45,9 @@ pub fn bare(db: &Path) -> Command {
 }
 
 pub fn appeal(db: &Path, args: &[&str]) -> Output {
-    let mut c = if args.first() == Some(&"db") {
+    // `appeal db …` makes or converts the database itself.
+    let command = args.iter().find(|a| !a.starts_with("--"));
+    let mut c = if command == Some(&"db") {
         bare(db)
     } else {
         appeal_command(db)

@@ -42,6 +42,13 @@ async fn petition_id(db: &Db, p: &Option<String>) -> Result<Option<i64>> {
 }
 
 async fn dispatch(db: &Db, command: Command, json: bool) -> Result<()> {
+    match &command {
+        Command::Export(a) => crate::vault_cli::personal_data_notice(&a.out),
+        Command::Mailing(crate::appeals_cli::MailingCmd::Export { out, .. }) => {
+            crate::vault_cli::personal_data_notice(out)
+        }
+        _ => {}
+    }
     match command {
         Command::Info => {
             let info = db.info().await?;
@@ -403,6 +410,12 @@ async fn signatory(db: &Db, cmd: SignatoryCmd, json: bool) -> Result<()> {
                     "nothing to suppress"
                 }
             );
+            if r.backups_holding > 0 {
+                println!(
+                    "{} backups in the backup folder still hold them until they are rotated out; restoring one erases them again",
+                    r.backups_holding
+                );
+            }
             if !r.log_cleared {
                 eprintln!(
                     "warning: another program kept reading the database, so its write-ahead log still holds the pages as they were before; they go when it is next emptied (at the latest when every program using the database has closed it)"

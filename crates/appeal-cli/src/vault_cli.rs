@@ -75,6 +75,14 @@ pub enum RetentionCmd {
     },
 }
 
+/// Said before an export writes: the file leaves the encrypted database.
+pub fn personal_data_notice(out: &Path) {
+    eprintln!(
+        "note: {} will hold supporters' personal data unencrypted, outside the database (readable by you only); keep it safe and delete it once delivered",
+        out.display()
+    );
+}
+
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

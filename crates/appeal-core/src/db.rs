@@ -91,6 +91,12 @@ pub(crate) fn refuse_own_files(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether this process has the database at `path` open (see [`OPEN_FILES`]): then nothing
+/// may open the file itself, not even to read its first bytes.
+pub(crate) fn is_open(path: &Path) -> bool {
+    resolved(path).is_some_and(|p| OPEN_FILES.lock().expect("not poisoned").contains(&p))
+}
+
 /// How long a connection waits for another writer (or, checkpointing, for readers).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 

@@ -102,6 +102,18 @@ fn starts_formula(cell: &[u8]) -> bool {
     )
 }
 
+/// A new file for personal data, readable by its owner only (0600), replacing one there.
+pub(crate) fn private_file(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io("create", path, e))
+}
+
 /// A CSV file being written: RFC 4180 quoting, neutralised cells, optional BOM. The file is
 /// written next to its destination and moved into place at the end, so a failed export never
 /// leaves half a file under the chosen name; dropped unfinished, the partial file is removed.
@@ -115,7 +127,7 @@ impl CsvOut {
     pub fn create(path: &Path, bom: bool) -> Result<CsvOut> {
         crate::db::refuse_own_files(path)?;
         let tmp = path.with_extension("partial");
-        let file = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+        let file = private_file(&tmp)?;
         let mut buf = BufWriter::with_capacity(1 << 20, file);
         if bom {
             buf.write_all("\u{feff}".as_bytes())

@@ -30,4 +30,9 @@ suppressed: boolean,
  * whole 10-second wait; the old pages then go when the log is next emptied (at the
  * latest when the last program closes the database).
  */
-log_cleared: boolean, };
+log_cleared: boolean, 
+/**
+ * Backups in the backup folder, which still hold the person until they are rotated out
+ * (erasure cannot reach into them; a restore erases them again).
+ */
+backups_holding: number, };

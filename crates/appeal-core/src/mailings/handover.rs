@@ -305,7 +305,7 @@ pub async fn export(
         HandoverFormat::Eml => {
             let mut pages = super::messages::StoredPages::new(mailing_id);
             let files = AttachmentFiles::default();
-            std::fs::create_dir_all(path).map_err(|e| Error::io("create the folder", path, e))?;
+            crate::db::private_dir(path)?;
             loop {
                 let page = pages.next_page(db).await?;
                 if page.is_empty() {
@@ -317,7 +317,8 @@ pub async fn export(
                     let way_out = unsubscribe_to
                         .as_deref()
                         .map(|a| Unsubscribe::to(a).with_page(one_click.as_ref()));
-                    std::fs::write(&file, eml(&m, &files, db.clock(), way_out.as_ref())?)
+                    let bytes = eml(&m, &files, db.clock(), way_out.as_ref())?;
+                    std::io::Write::write_all(&mut crate::export::private_file(&file)?, &bytes)
                         .map_err(|e| Error::io("write", &file, e))?;
                 }
             }

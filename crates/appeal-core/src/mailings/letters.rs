@@ -89,7 +89,7 @@ pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
         )));
     }
     let tmp = path.with_extension("partial");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
+    let file = crate::export::private_file(&tmp)?;
     // genpdf's document is not Send: it is built and written in one synchronous step.
     render(&mailing.name, &letters)?
         .render(std::io::BufWriter::new(file))

@@ -31,6 +31,9 @@ pub struct EraseReport {
     /// whole 10-second wait; the old pages then go when the log is next emptied (at the
     /// latest when the last program closes the database).
     pub log_cleared: bool,
+    /// Backups in the backup folder, which still hold the person until they are rotated out
+    /// (erasure cannot reach into them; a restore erases them again).
+    pub backups_holding: i64,
 }
 
 /// The string whose hash goes on the suppression list for a person: the address if any,
@@ -113,7 +116,14 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
             "erased, but a reader kept the write-ahead log from being emptied"
         );
     }
+    let backups_holding = match crate::vault::backup::settings(db).await?.folder {
+        Some(folder) => {
+            crate::vault::backup::list(std::path::Path::new(&folder)).map_or(0, |b| b.len() as i64)
+        }
+        None => 0,
+    };
     Ok(EraseReport {
+        backups_holding,
         log_cleared: busy == 0,
         signatures,
         rejected_rows,

@@ -41,6 +41,15 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// Looks at the file at `path` (after clearing what an interrupted conversion left).
 pub fn file_state(path: &Path) -> Result<FileState> {
     tidy(path)?;
+    // Opening (and closing) the file here while this process has it open would drop every
+    // lock SQLite holds on it (see `db::OPEN_FILES`): what is open is told by its key file.
+    if crate::db::is_open(path) {
+        return Ok(if envelope_path(path).exists() {
+            FileState::Encrypted
+        } else {
+            FileState::Plaintext
+        });
+    }
     let mut head = [0u8; 16];
     let read = match std::fs::File::open(path) {
         Ok(mut f) => {
@@ -63,6 +72,13 @@ pub fn file_state(path: &Path) -> Result<FileState> {
         return Ok(FileState::Missing);
     }
     if read == 16 && &head == SQLITE_HEADER {
+        // A key file beside a plaintext database is what an encryption interrupted before
+        // its rename left: its key encrypts nothing.
+        let stale = envelope_path(path);
+        if stale.exists() {
+            std::fs::remove_file(&stale).map_err(|e| Error::io("remove", &stale, e))?;
+            tracing::warn!(path = %stale.display(), "removed the key file an interrupted encryption left");
+        }
         return Ok(FileState::Plaintext);
     }
     if Envelope::read(path)?.is_some() {

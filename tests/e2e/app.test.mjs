@@ -3,68 +3,27 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Session } from './webdriver.mjs';
+import { createDatabase, fixtures, openApp, out, waitForText } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const app = path.join(root, 'target/debug/appeal-desk');
-const cli = path.join(root, 'target/debug/appeal');
 let workdir;
-
-/** Runs the appeal CLI on the app's database (WAL lets both use it at once). */
-function appeal(...args) {
-  return execFileSync(cli, ['--db', process.env.APPEAL_DB, ...args], { encoding: 'utf8' });
-}
-const fixtures = path.join(root, 'tests/fixtures');
-const out = path.join(root, 'tests/out');
-const port = 4444;
-const children = [];
+let window;
 let session;
-
-function start(cmd, args, env) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function waitForDriver() {
-  const until = Date.now() + 30000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/status`);
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('tauri-driver did not start');
-}
+/** The appeal CLI on the app's database (WAL lets both use it at once). */
+let appeal;
 
 before(async () => {
-  const env = {};
-  if (!process.env.DISPLAY) {
-    start('Xvfb', [':97', '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
-    env.DISPLAY = ':97';
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-'));
-  workdir = dir;
-  env.APPEAL_DB = path.join(dir, 'e2e.db');
-  // The app inherits this environment through tauri-driver and WebKitWebDriver.
-  Object.assign(process.env, env);
-  start('tauri-driver', ['--port', String(port)], env);
-  await waitForDriver();
-  session = await Session.start(`http://127.0.0.1:${port}`, app);
+  workdir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-'));
+  const db = path.join(workdir, 'e2e.db');
+  appeal = createDatabase(db).appeal;
+  window = await openApp({ db, display: ':97', port: 4444, nativePort: 4445 });
+  session = window.session;
 });
 
 after(async () => {
-  if (session) await session.end().catch(() => {});
-  for (const c of children.reverse()) c.kill('SIGTERM');
+  if (window) await window.close();
 });
 
 test('a signature list imported through the wizard shows up in the signatories table', async () => {
@@ -108,17 +67,6 @@ test('a signature list imported through the wizard shows up in the signatories t
   assert.match((await s.textsOf('[data-testid="signatory-row"]'))[0], /Jonas/);
 
 });
-
-async function waitForText(s, css, pattern, timeoutMs = 15000) {
-  const until = Date.now() + timeoutMs;
-  let seen = [];
-  while (Date.now() < until) {
-    seen = await s.textsOf(css);
-    if (seen.some((t) => pattern.test(t))) return seen;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no ${css} matched ${pattern}; saw ${JSON.stringify(seen)}`);
-}
 
 test('a drafter writes an appeal, sees the preview follow, merges and exports .eml files', async () => {
   const s = session;

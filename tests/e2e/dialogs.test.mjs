@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { app, cliOn, openApp, sleep } from './harness.mjs';
+import { app, createCampaign, createDatabase, openApp, sleep } from './harness.mjs';
 
 let window;
 let dbFile;
@@ -80,7 +80,7 @@ function openDatabaseFiles(pid) {
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-dialogs-'));
   dbFile = path.join(dir, 'appeal-desk.db');
-  appeal = cliOn(dbFile).appeal;
+  appeal = createDatabase(dbFile).appeal;
   // Started in the database's folder, so that a dialog which opens where the app was started
   // (zenity's does) lists the database's files too.
   window = await openApp({ db: dbFile, display: ':96', port: 4450, nativePort: 4451, cwd: dir });
@@ -90,18 +90,6 @@ before(async () => {
 after(async () => {
   if (window) await window.close();
 });
-
-async function createCampaign(s, name) {
-  await s.click(await s.waitFor('[data-testid="nav-campaigns"]'));
-  await s.type(await s.waitFor('[data-testid="campaign-name"]'), name);
-  await s.click(await s.find('[data-testid="campaign-create"]'));
-  const until = Date.now() + 15000;
-  while (Date.now() < until) {
-    if ((await s.textsOf('[data-testid="campaign-list"]')).some((t) => t.includes(name))) return;
-    await sleep(200);
-  }
-  throw new Error(`the app did not show the campaign ${name}`);
-}
 
 test('a file dialog cancelled on the database folder, then a CLI run, loses none of the app’s writes', async () => {
   const s = window.session;

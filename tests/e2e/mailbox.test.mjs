@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { cliOn, fixtures, openApp, out, root, waitForCount, waitForText } from './harness.mjs';
+import { createDatabase, fixtures, openApp, out, root, waitForCount, waitForText } from './harness.mjs';
 
 const ADDRESS = 'letters@free-n.example.org';
 const PASSWORD = 'e2e mailbox pass';
@@ -51,7 +51,7 @@ function count(folder) {
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-mailbox-'));
   const db = path.join(dir, 'mailbox.db');
-  const cli = cliOn(db);
+  const cli = createDatabase(db);
   appealJson = cli.appealJson;
   const csv = path.join(dir, 'people.csv');
   writeFileSync(csv, 'first_name,last_name,email,consent\nAnna,Test,anna@example.org,yes\n'
@@ -88,7 +88,7 @@ before(async () => {
   }
   appealJson('mailbox', 'add', 'group', '--host', '127.0.0.1', '--port', String(port), '--user', ADDRESS,
     '--ca-file', path.join(certs, 'ca.pem'));
-  // app 4444-4445, send 4446-4447, templates 4448-4449, dialogs 4450-4451.
+  // app 4444-4445, send 4446-4447, templates 4448-4449, dialogs 4450-4451, security 4454-4455.
   window = await openApp({ db, display: ':94', port: 4452, nativePort: 4453 });
   session = window.session;
 });

@@ -8,39 +8,23 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Session } from './webdriver.mjs';
+import { createDatabase, fixtures, openApp, out, root } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const app = path.join(root, 'target/debug/appeal-desk');
-const cli = path.join(root, 'target/debug/appeal');
-const fixtures = path.join(root, 'tests/fixtures');
-const out = path.join(root, 'tests/out');
-const port = 4446;
-const nativePort = 4447;
-const display = ':98';
 const children = [];
+let window;
 let session;
-let db;
 let recordDir;
 let mailingId;
 /** How many messages the merge made: one per signatory of the fixture with an address. */
 let messages;
-
-/** Runs the appeal CLI on the test database. */
-function appeal(...args) {
-  return execFileSync(cli, ['--db', db, ...args], { encoding: 'utf8' });
-}
-
-/** Runs the appeal CLI with --json and parses its answer. */
-function appealJson(...args) {
-  return JSON.parse(appeal('--json', ...args));
-}
+/** The appeal CLI on the test database: plain, and with --json parsed. */
+let appeal;
+let appealJson;
 
 function start(cmd, args, env, stdio = ['ignore', 'inherit', 'inherit']) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio });
@@ -65,23 +49,10 @@ function startSmtp(dir) {
   });
 }
 
-async function waitForDriver() {
-  const until = Date.now() + 30000;
-  while (Date.now() < until) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/status`);
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('tauri-driver did not start');
-}
-
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-send-'));
-  db = path.join(dir, 'send.db');
+  const db = path.join(dir, 'send.db');
+  ({ appeal, appealJson } = createDatabase(db));
   recordDir = path.join(dir, 'smtp');
   mkdirSync(recordDir);
   const smtpPort = await startSmtp(recordDir);
@@ -105,20 +76,12 @@ before(async () => {
   appeal('smtp', 'add', 'local', '--host', '127.0.0.1', '--port', String(smtpPort), '--security', 'none',
     '--from', 'letters@free-n.example.org', '--retry-after', '1');
 
-  const env = { APPEAL_DB: db };
-  if (!process.env.DISPLAY) {
-    start('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
-    env.DISPLAY = display;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  // The app inherits this environment through tauri-driver and WebKitWebDriver.
-  start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], env);
-  await waitForDriver();
-  session = await Session.start(`http://127.0.0.1:${port}`, app, env);
+  window = await openApp({ db, display: ':98', port: 4446, nativePort: 4447 });
+  session = window.session;
 });
 
 after(async () => {
-  if (session) await session.end().catch(() => {});
+  if (window) await window.close();
   for (const c of children.reverse()) c.kill('SIGTERM');
 });
 

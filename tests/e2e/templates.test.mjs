@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cliOn, openApp, out, waitForCount, waitForText } from './harness.mjs';
+import { createDatabase, openApp, out, waitForCount, waitForText } from './harness.mjs';
 
 /** The stored body; no newline at its end, so Ctrl+End puts the caret right after "N.". */
 const BODY = '{{ target.form_of_address }},\n\nPlease release N.';
@@ -26,7 +26,7 @@ let templateId;
 before(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'appeal-e2e-templates-'));
   const db = path.join(dir, 'templates.db');
-  const cli = cliOn(db);
+  const cli = createDatabase(db);
   appealJson = cli.appealJson;
   cli.appeal('campaign', 'add', 'Free N.');
   const body = path.join(dir, 'body.md');

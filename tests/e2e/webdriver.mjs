@@ -63,6 +63,11 @@ export class Session {
     return this.cmd('GET', `/element/${el}/text`);
   }
 
+  /** Whether the element (a button, a field) is enabled. */
+  enabled(el) {
+    return this.cmd('GET', `/element/${el}/enabled`);
+  }
+
   /** The text content of every element matching `css` (WebKit's element text skips
    * absolutely positioned rows such as a virtual list's). */
   textsOf(css) {

@@ -13,6 +13,7 @@ import { appealsTests } from './appeals-flow.mjs';
 import { consentTests } from './consent-flow.mjs';
 import { importReportTests } from './import-report-flow.mjs';
 import { leaveTests } from './leave-flow.mjs';
+import { securityTests } from './security-flow.mjs';
 import { sendingTests } from './sending-flow.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,6 +21,7 @@ const outDir = path.join(root, 'tests', 'out');
 const mockScript = path.join(root, 'tests', 'tauri-mock.js');
 const appealsMockScript = path.join(root, 'tests', 'tauri-mock-appeals.js');
 const sendingMockScript = path.join(root, 'tests', 'tauri-mock-sending.js');
+const securityMockScript = path.join(root, 'tests', 'tauri-mock-security.js');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** @type {import('vite').PreviewServer} */
@@ -57,19 +59,31 @@ after(async () => {
   await server?.close();
 });
 
-/** A fresh page of the app in the given language, with the IPC mock installed first. */
-async function openApp(locale = 'en-US') {
+/**
+ * A fresh page of the app in the given language, with the IPC mock installed first. vault sets
+ * how the mocked database starts (tests/tauri-mock-security.js; by default encrypted and open),
+ * clock installs Playwright's fake clock (for the idle timer), and with shell false the page is
+ * handed over before the app itself shows (a first run, a locked start).
+ * @param {string} [locale]
+ * @param {{ vault?: Record<string, unknown>, clock?: boolean, shell?: boolean }} [options]
+ */
+async function openApp(locale = 'en-US', { vault = {}, clock = false, shell = true } = {}) {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
+  if (clock) await context.clock.install();
+  await context.addInitScript((start) => {
+    /** @type {any} */ (window).__MOCK_VAULT__ = start;
+  }, vault);
   await context.addInitScript({ path: mockScript });
   await context.addInitScript({ path: appealsMockScript });
   await context.addInitScript({ path: sendingMockScript });
+  await context.addInitScript({ path: securityMockScript });
   const page = await context.newPage();
   page.on('request', (request) => {
     if (!request.url().startsWith(baseUrl)) outside.push(request.url());
   });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(baseUrl);
-  await page.getByTestId('db-info').getByText('/home/demo/.local/share/appeal-desk/appeal.db').waitFor();
+  if (shell) await page.getByTestId('db-info').getByText('/home/demo/.local/share/appeal-desk/appeal.db').waitFor();
   return { context, page };
 }
 
@@ -274,6 +288,7 @@ describe('Appeal Desk UI with a mocked backend', { timeout: 120_000 }, () => {
   consentTests({ openApp, ipcCalls, waitForCall, outDir });
   leaveTests({ openApp, ipcCalls, waitForCall, outDir });
   sendingTests({ openApp, ipcCalls, waitForCall, outDir });
+  securityTests({ openApp, ipcCalls, waitForCall, outDir });
 
   it('loaded nothing from outside the app and threw no errors', () => {
     assert.deepEqual(outside, []);

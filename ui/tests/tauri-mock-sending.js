@@ -296,4 +296,7 @@
       return [...minutes.values()];
     }],
   });
+
+  // tauri-mock-security.js (loaded next) registers its commands the same way.
+  window.__MOCK__.commands = commands;
 })();

@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { DbInfo } from '../../bindings/DbInfo';
 
 export function dbInfo(): Promise<DbInfo> {

@@ -1,3 +1,4 @@
+import { forgetOnLock } from '../shared/session';
 import { createLeaveGuards, type LeaveGuard } from './leave';
 import type { View } from './views';
 
@@ -9,6 +10,11 @@ export type Focus = { kind: 'signatory' | 'target' | 'mailing'; id: number };
 
 const state = $state<{ view: View; focus: Focus | null }>({ view: 'signatories', focus: null });
 const guards = createLeaveGuards();
+
+// The view shown stays for after the unlock; a record waiting to be opened does not.
+forgetOnLock(() => {
+  state.focus = null;
+});
 
 /** Which view is shown; views ask for their focus once, when they open. */
 export const navigation = {

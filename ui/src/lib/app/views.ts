@@ -1,6 +1,6 @@
 import type { MessageKey } from '../i18n/en';
 
-export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export', 'targets', 'templates', 'mailings', 'sending', 'smtp', 'mailbox'] as const;
+export const VIEWS = ['signatories', 'import', 'imports', 'campaigns', 'export', 'targets', 'templates', 'mailings', 'sending', 'smtp', 'mailbox', 'security'] as const;
 export type View = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<View, MessageKey> = {
@@ -15,4 +15,5 @@ export const VIEW_LABELS: Record<View, MessageKey> = {
   sending: 'nav.sending',
   smtp: 'nav.smtp',
   mailbox: 'nav.mailbox',
+  security: 'nav.security',
 };

@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { Campaign } from '../../bindings/Campaign';
 import type { Petition } from '../../bindings/Petition';
 

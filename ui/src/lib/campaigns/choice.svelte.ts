@@ -1,3 +1,5 @@
+import { forgetOnLock } from '../shared/session';
+
 /** The campaign chosen last in the appeal views, so Targets, Templates and Mailings agree. */
 const state = $state<{ id: number | null }>({ id: null });
 
@@ -9,3 +11,7 @@ export const campaignChoice = {
     state.id = value;
   },
 };
+
+forgetOnLock(() => {
+  state.id = null;
+});

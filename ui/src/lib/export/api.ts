@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { ExportOptions } from '../../bindings/ExportOptions';
 import type { ExportReport } from '../../bindings/ExportReport';
 

@@ -1,4 +1,5 @@
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { ImportOptions } from '../../bindings/ImportOptions';
 import type { ImportPreview } from '../../bindings/ImportPreview';
 import type { ImportProgress } from '../../bindings/ImportProgress';

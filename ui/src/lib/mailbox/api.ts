@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { MailboxAccount } from '../../bindings/MailboxAccount';
 import type { MailboxDraft } from '../../bindings/MailboxDraft';
 import type { MailboxTest } from '../../bindings/MailboxTest';

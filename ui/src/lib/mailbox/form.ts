@@ -7,7 +7,7 @@ import type { MailboxSecurity } from '../../bindings/MailboxSecurity';
 import type { ProcessReport } from '../../bindings/ProcessReport';
 import type { MessageKey } from '../i18n/en';
 import type { Params } from '../i18n/types';
-import { wholeNumber } from '../smtp/form';
+import { wholeNumber } from '../shared/numbers';
 
 type Translate = (key: MessageKey, params?: Params) => string;
 

@@ -1,4 +1,5 @@
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { AudienceCheck } from '../../bindings/AudienceCheck';
 import type { AudienceFilter } from '../../bindings/AudienceFilter';
 import type { ConsentCounts } from '../../bindings/ConsentCounts';

@@ -1,4 +1,5 @@
-import { Channel, invoke } from '@tauri-apps/api/core';
+import { Channel } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { Attempt } from '../../bindings/Attempt';
 import type { MinuteCount } from '../../bindings/MinuteCount';
 import type { OutboxPage } from '../../bindings/OutboxPage';

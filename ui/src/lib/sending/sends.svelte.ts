@@ -1,5 +1,6 @@
 import type { SendPhase } from '../../bindings/SendPhase';
 import type { SendProgress } from '../../bindings/SendProgress';
+import { forgetOnLock } from '../shared/session';
 import { startSend } from './api';
 
 /**
@@ -8,6 +9,11 @@ import { startSend } from './api';
  * send where it is (the backend goes on sending either way).
  */
 const running = $state<Record<number, SendProgress | null>>({});
+
+// Locking stops the sends (the backend pauses them first); their last figures go with the lock.
+forgetOnLock(() => {
+  for (const id of Object.keys(running)) delete running[Number(id)];
+});
 
 export const sends = {
   isRunning(mailingId: number): boolean {

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   io: 'error.io',
   newer_database: 'error.newer_database',
   damaged: 'error.damaged',
+  locked: 'error.locked',
+  wrong_key: 'error.wrong_key',
 } as const satisfies Record<string, MessageKey>;
 
 export function isAppError(value: unknown): value is AppError {

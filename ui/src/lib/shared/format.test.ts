@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   fileStem,
+  formatBytes,
   formatDate,
   formatDateTime,
   formatList,
@@ -67,6 +68,19 @@ describe('small helpers', () => {
   it('truncates long values', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
+  });
+});
+
+describe('formatBytes', () => {
+  it('shows sizes in powers of 1000, one decimal below 100', () => {
+    expect(formatBytes(812, 'en')).toBe('812 bytes');
+    expect(formatBytes(812_400, 'en')).toBe('812 kB');
+    expect(formatBytes(3_450_000, 'en')).toBe('3.5 MB');
+    expect(formatBytes(1_500_000_000, 'en')).toBe('1.5 GB');
+  });
+  it('in the person’s language', () => {
+    // ICU versions differ on the space before the unit (plain or no-break).
+    expect(formatBytes(3_450_000, 'ru')).toMatch(/^3,5\sМБ$/u);
   });
 });
 

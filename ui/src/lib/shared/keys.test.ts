@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSaveShortcut, type KeyPress } from './keys';
+import { isSaveShortcut, lockShortcut, type KeyPress } from './keys';
 
 const press = (key: string, keys: Partial<KeyPress> = {}): KeyPress => ({
   key,
@@ -32,5 +32,25 @@ describe('isSaveShortcut', () => {
     expect(isSaveShortcut(press('d', { ctrlKey: true }))).toBe(false);
     expect(isSaveShortcut(press('S', { ctrlKey: true, shiftKey: true }))).toBe(false);
     expect(isSaveShortcut(press('s', { ctrlKey: true, altKey: true }))).toBe(false);
+  });
+});
+
+describe('lockShortcut', () => {
+  it('is Ctrl+L to lock, and Ctrl+Shift+L to lock and hide', () => {
+    expect(lockShortcut(press('l', { ctrlKey: true }))).toBe('lock');
+    expect(lockShortcut(press('L', { ctrlKey: true, shiftKey: true }))).toBe('panic');
+    expect(lockShortcut(press('l', { metaKey: true }))).toBe('lock');
+  });
+
+  it('is the same key with a Russian layout', () => {
+    expect(lockShortcut({ ...press('д', { ctrlKey: true }), code: 'KeyL' })).toBe('lock');
+    expect(lockShortcut({ ...press('Д', { ctrlKey: true, shiftKey: true }), code: 'KeyL' })).toBe('panic');
+  });
+
+  it('is not plain L, L with Alt, or another letter', () => {
+    expect(lockShortcut(press('l'))).toBeNull();
+    expect(lockShortcut(press('L', { shiftKey: true }))).toBeNull();
+    expect(lockShortcut(press('l', { ctrlKey: true, altKey: true }))).toBeNull();
+    expect(lockShortcut(press('k', { ctrlKey: true }))).toBeNull();
   });
 });

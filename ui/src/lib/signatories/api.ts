@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { EraseReport } from '../../bindings/EraseReport';
 import type { Signatory } from '../../bindings/Signatory';
 import type { SignatoryFields } from '../../bindings/SignatoryFields';

@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { ListImport } from '../../bindings/ListImport';
 import type { Profile } from '../../bindings/Profile';
 import type { ProfileDraft } from '../../bindings/ProfileDraft';

@@ -2,6 +2,7 @@ import type { Profile } from '../../bindings/Profile';
 import type { ProfileDraft } from '../../bindings/ProfileDraft';
 import type { RateLimits } from '../../bindings/RateLimits';
 import type { Security } from '../../bindings/Security';
+import { wholeNumber } from '../shared/numbers';
 
 export const SECURITIES: readonly Security[] = ['tls', 'starttls', 'none'];
 
@@ -96,14 +97,6 @@ export function withSecurity(form: ProfileForm, security: Security): ProfileForm
 export function isLoopback(host: string): boolean {
   const h = host.trim().replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-/** A whole number within bounds, or null. */
-export function wholeNumber(value: string, min: number, max: number): number | null {
-  const trimmed = value.trim();
-  if (!/^\d+$/.test(trimmed)) return null;
-  const n = Number(trimmed);
-  return n >= min && n <= max ? n : null;
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;

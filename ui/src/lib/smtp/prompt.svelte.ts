@@ -1,3 +1,4 @@
+import { forgetOnLock } from '../shared/session';
 import { setSmtpPassword } from './api';
 import { withPassword, type PasswordAnswer } from './password';
 
@@ -23,6 +24,9 @@ export const passwordPrompt = {
     pending?.resolve(answer);
   },
 };
+
+// A question open when the app locks is declined, so the action waiting for it ends.
+forgetOnLock(() => passwordPrompt.answer(null));
 
 /**
  * withPassword with the dialog and the keychain: the views mount PasswordDialog to answer.

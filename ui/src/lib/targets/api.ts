@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { Target } from '../../bindings/Target';
 import type { TargetFields } from '../../bindings/TargetFields';
 import type { TargetImportReport } from '../../bindings/TargetImportReport';

@@ -1,4 +1,4 @@
-import { invoke } from '@tauri-apps/api/core';
+import { invoke } from '../shared/ipc';
 import type { AudienceKind } from '../../bindings/AudienceKind';
 import type { Recipient } from '../../bindings/Recipient';
 import type { Rendered } from '../../bindings/Rendered';

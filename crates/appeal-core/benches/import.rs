@@ -81,16 +81,23 @@ fn write_list(path: &std::path::Path, rows: usize) -> u64 {
     std::fs::metadata(path).unwrap().len()
 }
 
-#[tokio::main]
-async fn main() {
-    let rows: usize = std::env::var("ROWS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("list.csv");
-    let bytes = write_list(&csv, rows);
-    let db = Db::open(dir.path().join("bench.db")).await.unwrap();
+/// What one import on one kind of database measured.
+struct Figures {
+    took: Duration,
+    checkpoint: Duration,
+    peak_mb: f64,
+    searches: Vec<(&'static str, Duration)>,
+    deep_page: Vec<Duration>,
+    report: imports::ImportReport,
+}
+
+async fn measure(
+    dir: &std::path::Path,
+    csv: &std::path::Path,
+    rows: usize,
+    encrypted: bool,
+) -> Figures {
+    let db = common::open_db(&dir.join("bench.db"), encrypted).await;
     let c = campaigns::create_campaign(&db, "Bench").await.unwrap();
     let p = campaigns::create_petition(&db, c.id, "Bench petition")
         .await
@@ -101,7 +108,7 @@ async fn main() {
     };
 
     let start = Instant::now();
-    let report = imports::run(&db, &csv, &opts, &Silent).await.unwrap();
+    let report = imports::run(&db, csv, &opts, &Silent).await.unwrap();
     let took = start.elapsed();
     assert_eq!(report.rows as usize, rows);
     // The import is committed; its write-ahead log is copied into the file in the background.
@@ -119,7 +126,7 @@ async fn main() {
         "x",
         "jonas weber ham",
     ];
-    let mut timings = Vec::new();
+    let mut searches = Vec::new();
     for q in queries {
         let query = SignatoryQuery {
             search: Some(q.into()),
@@ -134,7 +141,7 @@ async fn main() {
             best = best.min(t.elapsed());
             std::hint::black_box(page);
         }
-        timings.push((q, best));
+        searches.push((q, best));
     }
     let deep = SignatoryQuery {
         offset: (rows as i64) * 9 / 10,
@@ -148,47 +155,122 @@ async fn main() {
         signatories::list(&db, &deep).await.unwrap();
         deep_page.push(t.elapsed());
     }
+    db.close().await;
+    Figures {
+        took,
+        checkpoint,
+        peak_mb: peak_rss_mb(),
+        searches,
+        deep_page,
+        report,
+    }
+}
+
+/// How long unlocking takes with the app's own Argon2id cost: best and worst of 3.
+async fn unlock_time(dir: &std::path::Path) -> (f64, f64) {
+    use appeal_core::vault::{self, Unlock};
+    let path = dir.join("unlock.db");
+    let pass = "Mossy-Lantern 7 Harbour Quill";
+    let (db, _) = vault::create(&path, pass, false).await.unwrap();
+    db.close().await;
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let db = vault::unlock(&path, Unlock::Passphrase(pass.to_string().into()))
+            .await
+            .unwrap();
+        times.push(t.elapsed().as_secs_f64());
+        db.close().await;
+    }
+    (
+        times.iter().copied().fold(f64::MAX, f64::min),
+        times.iter().copied().fold(0.0, f64::max),
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let rows: usize = std::env::var("ROWS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("list.csv");
+    let bytes = write_list(&csv, rows);
+    let mut runs = Vec::new();
+    for (label, encrypted) in [("plaintext", false), ("encrypted (SQLCipher)", true)] {
+        let sub = dir.path().join(if encrypted { "enc" } else { "plain" });
+        std::fs::create_dir(&sub).unwrap();
+        runs.push((label, measure(&sub, &csv, rows, encrypted).await));
+    }
 
     println!(
-        "import benchmark: {rows} rows, {:.1} MB CSV",
+        "import benchmark: {rows} rows, {:.1} MB CSV, each on a plaintext and an encrypted database in this run",
         bytes as f64 / 1e6
     );
+    let report = &runs[0].1.report;
     println!(
         "  imported {} / updated {} / duplicates {} / rejected {}",
         report.imported, report.updated, report.duplicates, report.rejected
     );
-    println!(
-        "  import time      {:>8.2} s (until committed: durable and readable)",
-        took.as_secs_f64()
-    );
-    println!(
-        "  throughput       {:>8.0} rows/s",
-        rows as f64 / took.as_secs_f64()
-    );
-    println!(
-        "  checkpoint       {:>8.2} s more, in the background (log copied into the database file)",
-        checkpoint.as_secs_f64()
-    );
-    println!(
-        "  peak memory      {:>8.1} MB (VmHWM of the whole process)",
-        peak_rss_mb()
-    );
-    for (q, d) in timings {
+    for (label, f) in &runs {
+        println!("  {label}:");
         println!(
-            "  search {:<28} {:>6.1} ms (best of 5, total count + first 200 rows)",
-            format!("\"{q}\""),
-            d.as_secs_f64() * 1e3
+            "    import time      {:>8.2} s (until committed: durable and readable), {:.0} rows/s",
+            f.took.as_secs_f64(),
+            rows as f64 / f.took.as_secs_f64()
+        );
+        println!(
+            "    checkpoint       {:>8.2} s more, in the background (log copied into the database file)",
+            f.checkpoint.as_secs_f64()
+        );
+        println!(
+            "    peak memory      {:>8.1} MB (VmHWM of the whole process so far)",
+            f.peak_mb
+        );
+        for (q, d) in &f.searches {
+            println!(
+                "    search {:<26} {:>6.1} ms (best of 5, total count + first 200 rows)",
+                format!("\"{q}\""),
+                d.as_secs_f64() * 1e3
+            );
+        }
+        println!(
+            "    page at offset 90%             {:>6.1} ms the first time, {:.1} ms best of the next 4",
+            f.deep_page[0].as_secs_f64() * 1e3,
+            f.deep_page[1..].iter().min().unwrap().as_secs_f64() * 1e3
         );
     }
+    let (plain, enc) = (&runs[0].1, &runs[1].1);
     println!(
-        "  page at offset 90%               {:>6.1} ms the first time, {:.1} ms best of the next 4",
-        deep_page[0].as_secs_f64() * 1e3,
-        deep_page[1..].iter().min().unwrap().as_secs_f64() * 1e3
+        "  encrypted import takes {:+.1}% of the plaintext time; slowest search {:.1} ms encrypted, {:.1} ms plaintext",
+        (enc.took.as_secs_f64() / plain.took.as_secs_f64() - 1.0) * 100.0,
+        enc.searches
+            .iter()
+            .map(|s| s.1)
+            .max()
+            .unwrap()
+            .as_secs_f64()
+            * 1e3,
+        plain
+            .searches
+            .iter()
+            .map(|s| s.1)
+            .max()
+            .unwrap()
+            .as_secs_f64()
+            * 1e3,
     );
-    db.close().await;
+    let (fast, slow) = unlock_time(dir.path()).await;
+    println!(
+        "  unlock with the passphrase (Argon2id 128 MiB, 7 passes, then opening): {:.2}–{:.2} s over 3 tries",
+        fast, slow
+    );
 
     let floor = sqlite_write_floor(dir.path(), rows).await;
-    println!("  SQLite alone, storing the same people and signatures with nothing else done:");
+    println!(
+        "  SQLite alone, plaintext, storing the same people and signatures with nothing else done:"
+    );
     for (what, secs) in &floor {
         println!("    {what:<34} {secs:>6.2} s");
     }

@@ -63,12 +63,17 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-async fn merged(dir: &Path, rows: usize) -> (Db, i64) {
-    merged_with(dir, rows, vec![]).await
+async fn merged(dir: &Path, rows: usize, encrypted: bool) -> (Db, i64) {
+    merged_with(dir, rows, vec![], encrypted).await
 }
 
-async fn merged_with(dir: &Path, rows: usize, attachments: Vec<String>) -> (Db, i64) {
-    let (db, m) = common::unmerged_mailing_with(dir, rows, attachments).await;
+async fn merged_with(
+    dir: &Path,
+    rows: usize,
+    attachments: Vec<String>,
+    encrypted: bool,
+) -> (Db, i64) {
+    let (db, m) = common::unmerged_mailing_with(dir, rows, attachments, encrypted).await;
     let r = mailings::merge(&db, m, false, &Silent).await.unwrap();
     assert_eq!(r.messages as usize, rows);
     (db, m)
@@ -123,9 +128,19 @@ async fn run(db: &Db, mailing: i64, draft: ProfileDraft, password: Option<&str>,
 async fn main() {
     let scenario = std::env::var("SCENARIO").unwrap_or_default();
     let concurrency = env_usize("CONCURRENCY", 16) as u32;
-    for (name, label) in [
-        ("sink", "smtp-sink, plain"),
-        ("attach", "smtp-sink, plain, a 2 MB PDF attached to each"),
+    // SCENARIO=sink runs the plaintext and the encrypted database one after the other.
+    for (name, label, encrypted) in [
+        ("sink", "smtp-sink, plain, plaintext database", false),
+        (
+            "sink",
+            "smtp-sink, plain, encrypted database (SQLCipher)",
+            true,
+        ),
+        (
+            "attach",
+            "smtp-sink, plain, a 2 MB PDF attached to each",
+            false,
+        ),
     ] {
         if !(scenario.is_empty() || scenario == name) {
             continue;
@@ -137,9 +152,9 @@ async fn main() {
             bytes.extend((0..2_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
             std::fs::write(&pdf, bytes).unwrap();
             let rows = env_usize("ATTACH_ROWS", 5_000);
-            merged_with(dir.path(), rows, vec![pdf.display().to_string()]).await
+            merged_with(dir.path(), rows, vec![pdf.display().to_string()], encrypted).await
         } else {
-            merged(dir.path(), env_usize("ROWS", 1_000_000)).await
+            merged(dir.path(), env_usize("ROWS", 1_000_000), encrypted).await
         };
         let port = free_port();
         let mut sink = Command::new("/usr/sbin/smtp-sink");
@@ -166,7 +181,7 @@ async fn main() {
         );
         d.concurrency = concurrency;
         run(&db, m, d, None, label).await;
-        if name == "sink" {
+        if name == "sink" && encrypted {
             // The floor: Postfix's own smtp-source, which keeps no state at all, sending as
             // many letters of the same size to the same server over as many connections.
             let (n, size): (i64, f64) = sqlx::query_as(
@@ -206,7 +221,7 @@ async fn main() {
     if scenario.is_empty() || scenario == "tls" {
         let rows = env_usize("TLS_ROWS", 20_000);
         let dir = tempfile::tempdir().unwrap();
-        let (db, m) = merged(dir.path(), rows).await;
+        let (db, m) = merged(dir.path(), rows, false).await;
         let certs = dir.path().join("certs");
         let ok = Command::new("bash")
             .arg(repo().join("tests/smtp/make_certs.sh"))

@@ -11,14 +11,31 @@ use appeal_core::progress::Silent;
 use appeal_core::templates::{self, TemplateDraft, TemplateVariant};
 use appeal_core::{Db, campaigns};
 
+/// A new database at `path`: encrypted with a random key (as the app makes them), or
+/// plaintext (as every one was before), to print both figures side by side.
+pub async fn open_db(path: &Path, encrypted: bool) -> Db {
+    if encrypted {
+        Db::open_encrypted(path, appeal_core::vault::DataKey::random())
+            .await
+            .unwrap()
+    } else {
+        Db::open(path).await.unwrap()
+    }
+}
+
 /// A database in `dir` with `rows` signatories and a mailing to all of them (3 languages,
 /// Markdown, 5 merge fields), not merged yet.
-pub async fn unmerged_mailing(dir: &Path, rows: usize) -> (Db, i64) {
-    unmerged_mailing_with(dir, rows, vec![]).await
+pub async fn unmerged_mailing(dir: &Path, rows: usize, encrypted: bool) -> (Db, i64) {
+    unmerged_mailing_with(dir, rows, vec![], encrypted).await
 }
 
 /// As [`unmerged_mailing`], with these files attached to every letter.
-pub async fn unmerged_mailing_with(dir: &Path, rows: usize, attachments: Vec<String>) -> (Db, i64) {
+pub async fn unmerged_mailing_with(
+    dir: &Path,
+    rows: usize,
+    attachments: Vec<String>,
+    encrypted: bool,
+) -> (Db, i64) {
     let csv = dir.join("people.csv");
     let mut w = BufWriter::new(std::fs::File::create(&csv).unwrap());
     writeln!(w, "first_name,last_name,email,city,language").unwrap();
@@ -33,7 +50,7 @@ pub async fn unmerged_mailing_with(dir: &Path, rows: usize, attachments: Vec<Str
     }
     w.flush().unwrap();
     drop(w);
-    let db = Db::open(dir.join("bench.db")).await.unwrap();
+    let db = open_db(&dir.join("bench.db"), encrypted).await;
     let c = campaigns::create_campaign(&db, "Bench").await.unwrap();
     let p = campaigns::create_petition(&db, c.id, "Bench petition")
         .await

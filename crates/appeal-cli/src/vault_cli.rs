@@ -309,7 +309,13 @@ pub async fn db(path: &Path, passphrase_file: Option<&Path>, cmd: DbCmd, json: b
         }
         DbCmd::Restore { file } => {
             let db = open(path, passphrase_file).await?;
-            let secret = given_passphrase(passphrase_file)?.map(Unlock::Passphrase);
+            // For a backup taken with an earlier key: the passphrase or recovery key of its day.
+            let secret = match given_passphrase(passphrase_file)? {
+                Some(p) => Some(Unlock::Passphrase(p)),
+                None => std::env::var("APPEAL_RECOVERY_KEY")
+                    .ok()
+                    .map(|r| Unlock::RecoveryKey(Zeroizing::new(r))),
+            };
             let report = backup::restore(db, &file, secret).await?;
             if json {
                 print_json(&report)

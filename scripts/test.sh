@@ -19,6 +19,9 @@ fi
 step "format"
 cargo fmt --all --check
 
+step "appeal-core has no module cycles"
+python3 scripts/module_cycles.py crates/appeal-core/src
+
 step "UI: type check, lint, unit tests, build"
 (cd ui && npm run check && npm run lint && npm test && npm run build)
 

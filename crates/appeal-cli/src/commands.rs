@@ -395,7 +395,7 @@ async fn signatory(db: &Db, cmd: SignatoryCmd, json: bool) -> Result<()> {
                     bail!("nothing was erased");
                 }
             }
-            let r = signatories::erase::erase(db, id).await?;
+            let r = appeal_core::erasure::erase(db, id).await?;
             if json {
                 return print_json(&r);
             }

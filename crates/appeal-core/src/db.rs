@@ -29,7 +29,7 @@ pub struct Db {
     /// Where this handle's dates and stored times come from (the machine's by default).
     clock: Clock,
     /// The SQLCipher key every connection opens with; `None` for a plaintext database.
-    key: Option<crate::vault::DataKey>,
+    key: Option<crate::key::DataKey>,
 }
 
 type Checkpoints = Arc<Mutex<Vec<std::thread::JoinHandle<()>>>>;
@@ -134,11 +134,11 @@ impl Db {
     /// Opens (creating if missing) the database at `path` encrypted with `key`: SQLCipher,
     /// the key given raw as the first statement on every connection. A key that does not
     /// open the file is [`Error::WrongKey`] and changes nothing.
-    pub async fn open_encrypted(path: impl AsRef<Path>, key: crate::vault::DataKey) -> Result<Db> {
+    pub async fn open_encrypted(path: impl AsRef<Path>, key: crate::key::DataKey) -> Result<Db> {
         Db::connect(path.as_ref(), Some(key)).await
     }
 
-    async fn connect(path: &Path, key: Option<crate::vault::DataKey>) -> Result<Db> {
+    async fn connect(path: &Path, key: Option<crate::key::DataKey>) -> Result<Db> {
         let path = path.to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             private_dir(dir)?;
@@ -193,7 +193,6 @@ impl Db {
         }
         db.refuse_newer_schema().await?;
         MIGRATOR.run(&db.pool).await?;
-        crate::suppression::ensure_salt(&db).await?;
         Ok(db)
     }
 
@@ -232,7 +231,7 @@ impl Db {
         self.key.is_some()
     }
 
-    pub(crate) fn key(&self) -> Option<&crate::vault::DataKey> {
+    pub(crate) fn key(&self) -> Option<&crate::key::DataKey> {
         self.key.as_ref()
     }
 
@@ -430,7 +429,7 @@ impl Db {
 /// A rusqlite connection on `path` with the pool's settings, its key first if it has one.
 pub(crate) fn raw_connection(
     path: &Path,
-    key: Option<&crate::vault::DataKey>,
+    key: Option<&crate::key::DataKey>,
 ) -> Result<rusqlite::Connection> {
     let conn = rusqlite::Connection::open(path)?;
     if let Some(key) = key {

@@ -3,13 +3,17 @@
 //! The desktop shell (`src-tauri`) and the `appeal` command are two thin adapters over the
 //! functions here: open a [`Db`], then import signature lists ([`imports`]), browse and edit
 //! signatories ([`signatories`]), export a petition's list ([`export`]) and erase people on
-//! request ([`signatories::erase`]). Everything that changes many rows runs in one transaction.
+//! request ([`erasure`]). Everything that changes many rows runs in one transaction.
 
+pub mod backups;
 pub mod campaigns;
 pub mod db;
+pub mod email;
+pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod imports;
+pub mod key;
 mod keychain;
 pub mod mailbox;
 pub mod mailings;
@@ -19,6 +23,7 @@ pub mod retention;
 pub mod signatories;
 pub mod smtp;
 pub mod suppression;
+pub mod table;
 pub mod targets;
 pub mod templates;
 mod time_util;

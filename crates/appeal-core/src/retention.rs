@@ -145,7 +145,7 @@ pub async fn purge(db: &Db, dry_run: bool) -> Result<PurgeReport> {
         return Ok(report);
     }
     for d in &due {
-        let erased = crate::signatories::erase::erase(db, d.id).await?;
+        let erased = crate::erasure::erase(db, d.id).await?;
         report.signatures += erased.signatures;
         report.messages += erased.messages;
         report.suppressed += i64::from(erased.suppressed);

@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::db::Db;
+use crate::email::normalise_email;
 use crate::error::Result;
-use crate::signatories::normalise_email;
 
 const SALT_KEY: &str = "suppression_salt";
 
@@ -46,11 +46,9 @@ pub struct Hasher {
 }
 
 impl Hasher {
+    /// This database's salt, made on first use.
     pub async fn load(db: &Db) -> Result<Hasher> {
-        let salt: String = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(SALT_KEY)
-            .fetch_one(db.pool())
-            .await?;
+        let salt = salt(db).await?;
         // A different salt would make every stored hash miss: erased people would come back.
         let salt = hex::decode(&salt).map_err(|_| {
             crate::error::Error::Conflict(
@@ -70,15 +68,35 @@ impl Hasher {
     }
 }
 
-pub(crate) async fn ensure_salt(db: &Db) -> Result<()> {
-    let mut salt = [0u8; 32];
-    rand::rng().fill_bytes(&mut salt);
+/// This database's salt as stored (hex), made on first use: read first, so that only the very
+/// first use writes.
+pub(crate) async fn salt(db: &Db) -> Result<String> {
+    if let Some(salt) = crate::db::setting(db, SALT_KEY).await? {
+        return Ok(salt);
+    }
+    let mut fresh = [0u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    adopt_salt(db, &hex::encode(fresh)).await?;
+    Ok(crate::db::setting(db, SALT_KEY).await?.unwrap_or_default())
+}
+
+/// Gives a database without a salt yet this one (a restored backup of the same database).
+pub(crate) async fn adopt_salt(db: &Db, hex: &str) -> Result<()> {
     sqlx::query("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)")
         .bind(SALT_KEY)
-        .bind(hex::encode(salt))
+        .bind(hex)
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+/// The string whose hash goes on the suppression list for a person: the address if any,
+/// else the name key of a typed-up paper row.
+pub(crate) fn subject(fields: &crate::signatories::SignatoryFields) -> Option<String> {
+    match &fields.email {
+        Some(e) => Some(normalise_email(e)),
+        None => crate::signatories::dedupe_key(fields),
+    }
 }
 
 /// Puts an address on the list. The readable address is kept only when `keep_address` is
@@ -173,7 +191,7 @@ pub async fn import_list(
         ));
     }
     let path_owned = path.to_path_buf();
-    let table = tokio::task::spawn_blocking(move || crate::imports::read_table(&path_owned))
+    let table = tokio::task::spawn_blocking(move || crate::table::read_table(&path_owned))
         .await
         .map_err(|e| crate::error::Error::Conflict(format!("reading the list failed: {e}")))??;
     let hasher = Hasher::load(db).await?;
@@ -191,7 +209,7 @@ pub async fn import_list(
         let found = cells
             .iter()
             .map(|c| c.trim().trim_start_matches("mailto:"))
-            .find(|c| crate::signatories::is_valid_email(c));
+            .find(|c| crate::email::is_valid_email(c));
         let Some(email) = found else {
             // A header row is expected to have no address.
             if i > 0 {

@@ -7,10 +7,10 @@ use sqlx::{FromRow, Row};
 use ts_rs::TS;
 
 use crate::db::Db;
+use crate::email::is_valid_email;
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
 use crate::imports::RejectedRow;
-use crate::signatories::is_valid_email;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, FromRow, TS)]
 #[ts(export)]
@@ -265,7 +265,7 @@ fn guess(header: &str) -> Option<usize> {
 /// email, or else name, matches a target of the campaign updates it. One transaction.
 pub async fn import(db: &Db, campaign_id: i64, path: &Path) -> Result<TargetImportReport> {
     crate::campaigns::get_campaign(db, campaign_id).await?;
-    let table = crate::imports::read_table(path)?;
+    let table = crate::table::read_table(path)?;
     let columns: Vec<Option<usize>> = table.headers.iter().map(|h| guess(h)).collect();
     if !columns.contains(&Some(0)) {
         return Err(Error::InvalidInput(format!(

@@ -2,14 +2,15 @@
 
 mod common;
 
+use appeal_core::erasure as erase;
 use appeal_core::mailings::handover::{self, HandoverFormat};
 use appeal_core::mailings::{
     self, AudienceFilter, AudienceKind, Consent, LeftOutReason, MailingDraft, messages,
 };
 use appeal_core::progress::Silent;
-use appeal_core::signatories::erase;
 use appeal_core::targets::{self, TargetFields};
-use appeal_core::templates::render::{Context, format_date, render};
+use appeal_core::templates::format_date;
+use appeal_core::templates::render::{Context, render};
 use appeal_core::templates::{self, TemplateDraft, TemplatePart, TemplateVariant};
 use common::{TestDb, fresh, fresh_at};
 use mail_parser::{MessageParser, MimeHeaders};

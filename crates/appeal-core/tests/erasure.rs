@@ -7,9 +7,9 @@ mod common;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
+use appeal_core::erasure as erase;
 use appeal_core::imports;
 use appeal_core::progress::Silent;
-use appeal_core::signatories::erase;
 use common::{TestDb, fresh_plaintext};
 
 const ADDRESS: &[u8] = b"zofia.kowalczyk";

@@ -4,10 +4,10 @@ mod common;
 
 use std::collections::HashMap;
 
+use appeal_core::erasure as erase;
 use appeal_core::export::{self, ExportOptions, ExportPreset};
 use appeal_core::imports::{self, ImportOptions, OnExisting};
 use appeal_core::progress::Silent;
-use appeal_core::signatories::erase;
 use common::{fixture, fresh};
 
 #[tokio::test]

@@ -322,7 +322,7 @@ async fn a_backup_opens_with_the_passphrase_and_restoring_it_erases_again_who_wa
     .await
     .unwrap();
     let maja = page.rows[0].id;
-    signatories::erase::erase(&db, maja).await.unwrap();
+    appeal_core::erasure::erase(&db, maja).await.unwrap();
     assert_eq!(people(&db).await, n - 1);
     let report = backup::restore(db, &copy, None).await.unwrap();
     assert_eq!(report.erased_again, 1, "{report:?}");

@@ -6,7 +6,6 @@
 mod history;
 pub mod mapping;
 mod row;
-mod source;
 mod store;
 
 use std::path::Path;
@@ -20,13 +19,13 @@ use crate::db::Db;
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::signatories::SignatoryFields;
-use crate::signatories::erase::suppression_subject;
+
 use crate::suppression::{self, Hasher};
 
+pub use crate::table::FileFormat;
 pub use history::{ImportSummary, UndoReport, list, save_rejects, undo};
 pub use mapping::{ColumnMapping, Field};
 pub use row::{parse_yes_no, tidy};
-pub use source::FileFormat;
 
 /// What to do with a person who is already stored when a row brings them again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -187,7 +186,7 @@ struct Parsed {
 /// Reads, converts and checks rows on a blocking thread while the caller writes the previous
 /// batch: the file is parsed on one core while SQLite works on the other.
 fn spawn_reader(
-    mut src: source::Source,
+    mut src: crate::table::Source,
     mapping: Vec<ColumnMapping>,
     suppressed: std::collections::HashSet<String>,
     hasher: Hasher,
@@ -238,7 +237,7 @@ fn spawn_reader(
                         }
                     }
                     let on_list = !suppressed.is_empty()
-                        && suppression_subject(&d.fields)
+                        && crate::suppression::subject(&d.fields)
                             .is_some_and(|s| suppressed.contains(&hasher.hash(&s)));
                     if on_list {
                         cur.suppressed += 1;
@@ -274,7 +273,7 @@ async fn execute(
         opts.sheet.clone(),
     );
     let src = tokio::task::spawn_blocking(move || {
-        source::Source::open(
+        crate::table::Source::open(
             &path_owned,
             encoding.as_deref(),
             delimiter.as_deref(),
@@ -464,7 +463,7 @@ fn store_reject(
 ) -> Result<()> {
     let email_key = email_column
         .and_then(|i| r.values.get(i))
-        .map(|e| crate::signatories::normalise_email(e))
+        .map(|e| crate::email::normalise_email(e))
         .filter(|e| !e.is_empty());
     c.prepare_cached("INSERT OR REPLACE INTO import_rejects (import_id, line, reason, email_key, raw) VALUES (?, ?, ?, ?, ?)")?
         .execute(rusqlite::params![
@@ -480,7 +479,7 @@ fn store_reject(
 /// Reads only the header row, for a caller that needs the columns before choosing a mapping
 /// (the CLI's `--map "Header=field"`).
 pub fn headers(path: &Path, opts: &ImportOptions) -> Result<Vec<String>> {
-    let src = source::Source::open(
+    let src = crate::table::Source::open(
         path,
         opts.encoding.as_deref(),
         opts.delimiter.as_deref(),
@@ -494,7 +493,7 @@ pub fn headers(path: &Path, opts: &ImportOptions) -> Result<Vec<String>> {
 #[doc(hidden)]
 pub fn fuzz_parse(bytes: &[u8], file_name: &str) {
     let Ok(mut src) =
-        source::Source::from_bytes(bytes.to_vec(), file_name.to_string(), None, None, None)
+        crate::table::Source::from_bytes(bytes.to_vec(), file_name.to_string(), None, None, None)
     else {
         return;
     };
@@ -503,26 +502,4 @@ pub fn fuzz_parse(bytes: &[u8], file_name: &str) {
     while let Ok(Some(_)) = src.next_row(&mut rec) {
         let _ = row::convert(&rec, &mapping, file_name, true);
     }
-}
-
-/// A whole table read into memory: headers and rows with their line numbers. For small
-/// files such as lists of targets; signature lists stream through [`run`] instead.
-pub struct Table {
-    pub headers: Vec<String>,
-    pub rows: Vec<(u64, Vec<String>)>,
-}
-
-pub fn read_table(path: &Path) -> Result<Table> {
-    let mut src = source::Source::open(path, None, None, None)?;
-    let mut rows = Vec::new();
-    let mut rec = StringRecord::new();
-    while let Some(line) = src.next_row(&mut rec)? {
-        if rec.iter().any(|c| !c.trim().is_empty()) {
-            rows.push((line, rec.iter().map(str::to_string).collect()));
-        }
-    }
-    Ok(Table {
-        headers: src.headers,
-        rows,
-    })
 }

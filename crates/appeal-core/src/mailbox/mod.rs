@@ -29,8 +29,8 @@ pub use classify::MailKind;
 pub use secret::{delete_password, resolve_password, set_password};
 
 use crate::db::Db;
+use crate::email::normalise_email;
 use crate::error::{Error, Result};
-use crate::signatories::normalise_email;
 use crate::suppression::{Hasher, SuppressionReason};
 
 /// The keyword set on processed mail when no processed folder is configured.

@@ -2,6 +2,7 @@
 //! cannot receive it. The check and the merge walk the same path, so the check's list is
 //! exactly what the merge would leave out.
 
+use super::consent::SELECTED;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -11,9 +12,10 @@ use ts_rs::TS;
 
 use super::{AudienceKind, Consent, Mailing};
 use crate::db::{Bulk, Db, Pages};
+use crate::email::{is_valid_email, normalise_email};
 use crate::error::Result;
 use crate::signatories::query::{FIELD_COLUMNS, fields_from_bulk_row};
-use crate::signatories::{SignatoryFields, Subscription, is_valid_email, normalise_email};
+use crate::signatories::{SignatoryFields, Subscription};
 use crate::suppression::Hasher;
 use crate::targets::{self, Target};
 use crate::templates::render::{Compiled, Context, Rendered, render};
@@ -104,22 +106,6 @@ pub(crate) struct Audience {
 }
 
 const PAGE: i64 = 2000;
-
-/// The next page of people after `?1`, filtered as the mailing says.
-/// Correlated EXISTS, not `id IN (SELECT ...)`: SQLite would build the whole IN list again
-/// for every page, which made merging a million letters quadratic.
-/// Who a mailing's filter selects, for the audience's pages and for the consent counts:
-/// ?2 petition, ?3 consent level ([`Consent::level`]), ?4 tag, ?5 country, ?6 language,
-/// ?8 campaign (?1 and ?7 are the pages' position and size).
-pub(super) const SELECTED: &str = "
-           (?2 IS NULL OR EXISTS (SELECT 1 FROM signatures s
-                                  WHERE s.signatory_id = signatories.id AND s.petition_id = ?2))
-           AND (?3 = 0 OR consent = 1 OR (?3 = 1 AND consent IS NULL))
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(signatories.tags) WHERE value = ?4))
-           AND (?5 IS NULL OR country = ?5 COLLATE NOCASE)
-           AND (?6 IS NULL OR language = ?6 COLLATE NOCASE)
-           AND EXISTS (SELECT 1 FROM signatures s JOIN petitions p ON p.id = s.petition_id
-                       WHERE s.signatory_id = signatories.id AND p.campaign_id = ?8)";
 
 static PEOPLE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(

@@ -14,7 +14,7 @@ use super::unsubscribe::Unsubscribe;
 use crate::db::{Db, Pages};
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
-use crate::templates::render::push_stored_html;
+use crate::templates::push_stored_html;
 use crate::time_util::Clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -36,29 +36,6 @@ pub enum HandoverFormat {
 pub struct HandoverReport {
     pub messages: i64,
     pub path: String,
-}
-
-/// RFC 6068: everything but unreserved characters percent-encoded (line breaks as %0D%0A).
-fn pct(s: &str, keep: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || keep.contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub fn mailto(to: &str, subject: &str, body: &str) -> String {
-    let body = body.replace("\r\n", "\n").replace('\n', "\r\n");
-    format!(
-        "mailto:{}?subject={}&body={}",
-        pct(to.trim(), b"@"),
-        pct(subject, b""),
-        pct(&body, b"")
-    )
 }
 
 /// What sending adds to a stored letter; the hand-over exports add nothing.
@@ -499,10 +476,10 @@ fn read_cells(
             let text = |i| crate::db::text(r, i);
             batch.push(bytes(2)?);
             let link = match way_out {
-                None => mailto(text(6)?, text(2)?, text(3)?),
+                None => crate::email::mailto(text(6)?, text(2)?, text(3)?),
                 Some(u) => {
                     let body = format!("{}{}", text(3)?, u.footer(text(5)?).0);
-                    mailto(text(6)?, text(2)?, &body)
+                    crate::email::mailto(text(6)?, text(2)?, &body)
                 }
             };
             batch.push(link.as_bytes());
@@ -584,7 +561,7 @@ mod tests {
             "{new}"
         );
         // Merged by an earlier version: the stored document is kept, the footer goes in it.
-        let old_doc = crate::templates::render::html_document("en", "Hi", "<p>Body</p>\n");
+        let old_doc = crate::templates::html_document("en", "Hi", "<p>Body</p>\n");
         let old = stored("Hi", &old_doc).html_document(footer);
         assert_eq!(old.matches("<!DOCTYPE html>").count(), 1, "{old}");
         assert!(old.contains("<p>Unsubscribe</p></body>"), "{old}");

@@ -13,7 +13,7 @@ use sqlx::Row;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::signatories::query::{FIELD_COLUMNS, fields_from_row};
-use crate::templates::render::format_date;
+use crate::templates::format_date;
 
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");

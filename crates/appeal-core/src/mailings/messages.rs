@@ -151,7 +151,7 @@ impl Stored {
     /// The letter's HTML as a whole document, with `footer` (HTML) at the end of its body.
     pub fn html_document(&self, footer: &str) -> String {
         let mut doc = String::with_capacity(self.html.len() + footer.len() + 256);
-        crate::templates::render::push_stored_html(
+        crate::templates::push_stored_html(
             &mut doc,
             &self.language,
             &self.subject,
@@ -169,7 +169,7 @@ impl Stored {
         let state = MessageState::parse(&self.state)?;
         Ok(Message {
             attachments: attachments.into_iter().map(|a| a.path).collect(),
-            mailto: super::handover::mailto(&self.to_address, &self.subject, &self.text),
+            mailto: crate::email::mailto(&self.to_address, &self.subject, &self.text),
             html: self.html_document(""),
             id: self.id,
             mailing_id: self.mailing_id,
@@ -209,7 +209,7 @@ pub async fn list(db: &Db, mailing_id: i64, offset: i64, limit: i64) -> Result<M
             subject: r.try_get("subject")?,
             language: r.try_get("language")?,
             state: MessageState::parse(&state)?,
-            mailto: super::handover::mailto(
+            mailto: crate::email::mailto(
                 &r.try_get::<String, _>("to_address")?,
                 &r.try_get::<String, _>("subject")?,
                 &r.try_get::<String, _>("text")?,

@@ -21,8 +21,8 @@ pub use consent::{ConsentCounts, LeftOut, LeftOutReason, consent_counts};
 pub use merge::{MergeProgress, MergeReport, merge};
 
 use crate::db::Db;
+use crate::email::is_valid_email;
 use crate::error::{Error, Result};
-use crate::signatories::is_valid_email;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -3,12 +3,10 @@
 //! The same [`check`] guards the importer and the edit form, so a value the app refuses to
 //! save can never arrive through a file either.
 
-pub mod erase;
 pub(crate) mod query;
 
 use std::collections::BTreeMap;
 
-use email_address::{EmailAddress, Options};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -121,11 +119,6 @@ pub struct SignatoryPage {
     pub rows: Vec<SignatoryRow>,
 }
 
-/// The form an address is compared in: trimmed and lower-cased.
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 fn normalise_words(s: &str) -> String {
     s.split_whitespace()
         .map(str::to_lowercase)
@@ -138,7 +131,7 @@ fn normalise_words(s: &str) -> String {
 /// cannot be matched safely and always makes a new person.
 pub fn dedupe_key(f: &SignatoryFields) -> Option<String> {
     if let Some(email) = f.email.as_deref().filter(|e| !e.trim().is_empty()) {
-        return Some(format!("e:{}", normalise_email(email)));
+        return Some(format!("e:{}", crate::email::normalise_email(email)));
     }
     let name = normalise_words(&format!(
         "{} {}",
@@ -156,14 +149,6 @@ pub fn dedupe_key(f: &SignatoryFields) -> Option<String> {
         .as_deref()
         .filter(|t| !t.trim().is_empty())
         .map(|t| format!("n:{name}|t:{}", normalise_words(t)))
-}
-
-pub fn is_valid_email(email: &str) -> bool {
-    let opts = Options::default()
-        .with_required_tld()
-        .without_display_text()
-        .without_domain_literal();
-    EmailAddress::parse_with_options(email, opts).is_ok()
 }
 
 /// A cell's line break (Alt+Enter in Excel) turned into something the field can hold.
@@ -284,7 +269,7 @@ pub fn check(f: &SignatoryFields) -> Result<(), String> {
         }
     }
     if let Some(email) = &f.email
-        && !is_valid_email(email)
+        && !crate::email::is_valid_email(email)
     {
         return Err(format!("'{email}' is not an email address"));
     }

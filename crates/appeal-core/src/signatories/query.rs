@@ -93,7 +93,7 @@ pub async fn list(db: &Db, q: &SignatoryQuery) -> Result<SignatoryPage> {
     // Something typed with an @ is an address: its prefix is looked up in the unique index of
     // addresses, which is exact and far cheaper than intersecting "example" and "org".
     let address = (search.contains('@') && !search.contains(char::is_whitespace))
-        .then(|| format!("e:{}", super::normalise_email(search)));
+        .then(|| format!("e:{}", crate::email::normalise_email(search)));
     let matcher = if address.is_some() {
         None
     } else {

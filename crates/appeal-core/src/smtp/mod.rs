@@ -3,6 +3,7 @@
 //! OS keychain ([`secret`]) or comes from the caller.
 
 pub mod connect;
+pub(crate) mod dkim;
 pub mod secret;
 
 use serde::{Deserialize, Serialize};
@@ -10,8 +11,8 @@ use sqlx::FromRow;
 use ts_rs::TS;
 
 use crate::db::Db;
+use crate::email::is_valid_email;
 use crate::error::{Error, Result};
-use crate::signatories::is_valid_email;
 
 pub use connect::{TestReport, test_connection};
 
@@ -282,7 +283,7 @@ fn check(d: &ProfileDraft) -> Result<()> {
         if k.domain.trim().is_empty() || k.selector.trim().is_empty() {
             return bad("DKIM signing needs a domain and a selector".into());
         }
-        crate::outbox::build::load_dkim(k)?;
+        dkim::load_dkim(k)?;
     }
     Ok(())
 }

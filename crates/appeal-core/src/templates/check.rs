@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::TemplateDraft;
-use super::render::{PERSON_KEYS, environment};
+use super::render::environment;
+use super::values::PERSON_KEYS;
 use crate::db::Db;
 use crate::error::Result;
 

@@ -2,14 +2,21 @@
 //! languages, checked strictly before anything is merged.
 
 mod check;
+mod locale;
+mod markdown;
 mod plain;
 pub mod render;
+mod values;
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use ts_rs::TS;
 
 pub use check::{TemplatePart, TemplateProblem, check, fields};
+pub use locale::format_date;
+#[cfg(test)]
+pub(crate) use markdown::html_document;
+pub(crate) use markdown::push_stored_html;
 pub use render::{Rendered, render};
 
 use crate::db::Db;

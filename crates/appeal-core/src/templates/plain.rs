@@ -129,7 +129,7 @@ impl Writer {
                 if let Some((start, url)) = self.links.pop() {
                     let shown = self.out[start..].trim().to_string();
                     let bare = url.strip_prefix("mailto:").unwrap_or(&url);
-                    if super::render::safe_url(&url)
+                    if super::markdown::safe_url(&url)
                         && !url.is_empty()
                         && shown != bare
                         && shown != url

@@ -9,94 +9,15 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 use super::keys::{Envelope, envelope_path};
 use super::{DataKey, Unlock, converting, take_alone};
+use crate::backups::PREFIX;
+pub use crate::backups::{BackupFile, BackupSettings, last_backup, list, set_settings, settings};
 use crate::db::Db;
 use crate::error::{Error, Result};
-
-/// One backup file.
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct BackupFile {
-    pub path: String,
-    /// When it was taken, UTC (from its name, else the file's time).
-    pub taken_at: String,
-    #[ts(type = "number")]
-    pub bytes: u64,
-}
-
-/// Where and how often the app backs up by itself.
-#[derive(Debug, Clone, Serialize, Deserialize, TS, PartialEq)]
-#[ts(export)]
-pub struct BackupSettings {
-    /// The folder (a USB stick, a second disk); `None`: no automatic backups.
-    pub folder: Option<String>,
-    /// Hours between automatic backups (24: daily).
-    pub every_hours: u32,
-    /// How many automatic backups to keep; older ones are removed.
-    pub keep: u32,
-}
-
-impl Default for BackupSettings {
-    fn default() -> Self {
-        BackupSettings {
-            folder: None,
-            every_hours: 24,
-            keep: 7,
-        }
-    }
-}
-
-const SETTINGS_KEY: &str = "backup_settings";
-const LAST_KEY: &str = "last_backup_at";
-/// Automatic backups are named `appeal-desk-YYYYMMDDTHHMMSSZ.db`.
-const PREFIX: &str = "appeal-desk-";
-
-pub async fn settings(db: &Db) -> Result<BackupSettings> {
-    let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-        .bind(SETTINGS_KEY)
-        .fetch_optional(db.pool())
-        .await?;
-    match stored {
-        Some(text) => crate::db::stored_json(&text, "backup settings"),
-        None => Ok(BackupSettings::default()),
-    }
-}
-
-pub async fn set_settings(db: &Db, settings: &BackupSettings) -> Result<()> {
-    if settings.every_hours == 0 || settings.keep == 0 {
-        return Err(Error::InvalidInput(
-            "back up at least every hour and keep at least one backup".into(),
-        ));
-    }
-    if let Some(folder) = &settings.folder {
-        let dir = Path::new(folder);
-        if !dir.is_dir() {
-            return Err(Error::InvalidInput(format!(
-                "{folder} is not a folder; choose an existing folder (a USB stick, a second disk)"
-            )));
-        }
-    }
-    sqlx::query("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
-        .bind(SETTINGS_KEY)
-        .bind(serde_json::to_string(settings).expect("serialises"))
-        .execute(db.pool())
-        .await?;
-    Ok(())
-}
-
-/// When the last backup was taken, if ever.
-pub async fn last_backup(db: &Db) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-            .bind(LAST_KEY)
-            .fetch_optional(db.pool())
-            .await?,
-    )
-}
 
 fn key(db: &Db) -> Result<&DataKey> {
     db.key().ok_or_else(|| {
@@ -176,11 +97,7 @@ pub async fn backup(db: &Db, dest: &Path) -> Result<BackupFile> {
         }
     };
     let now = db.now();
-    sqlx::query("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)")
-        .bind(LAST_KEY)
-        .bind(&now)
-        .execute(db.pool())
-        .await?;
+    crate::backups::record_taken(db, &now).await?;
     Ok(BackupFile {
         path: dest.display().to_string(),
         taken_at: now,
@@ -201,46 +118,6 @@ fn check_encrypted(path: &Path) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// The backups in `folder`, newest first.
-pub fn list(folder: &Path) -> Result<Vec<BackupFile>> {
-    let mut found = Vec::new();
-    let entries = std::fs::read_dir(folder).map_err(|e| Error::io("read the folder", folder, e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        let Some(stamp) = name
-            .strip_prefix(PREFIX)
-            .and_then(|n| n.strip_suffix(".db"))
-        else {
-            continue;
-        };
-        let Ok(meta) = entry.metadata() else { continue };
-        found.push(BackupFile {
-            path: entry.path().display().to_string(),
-            taken_at: stamp_to_time(stamp).unwrap_or_else(|| stamp.to_string()),
-            bytes: meta.len(),
-        });
-    }
-    found.sort_by(|a, b| b.path.cmp(&a.path));
-    Ok(found)
-}
-
-/// `20261202T130000Z` → `2026-12-02T13:00:00Z`.
-fn stamp_to_time(stamp: &str) -> Option<String> {
-    let s = stamp.strip_prefix("before-restore-").unwrap_or(stamp);
-    if s.len() != 16 {
-        return None;
-    }
-    Some(format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &s[0..4],
-        &s[4..6],
-        &s[6..8],
-        &s[9..11],
-        &s[11..13],
-        &s[13..15]
-    ))
 }
 
 fn file_stamp(now: &str) -> String {
@@ -351,12 +228,9 @@ pub async fn restore(current: Db, file: &Path, secret: Option<Unlock>) -> Result
     .await
     .expect("unsealing does not panic")?;
     // Check the backup before anything is replaced.
-    let salt: String =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'suppression_salt'")
-            .fetch_one(current.pool())
-            .await?;
-    let (f, bk) = (file.to_path_buf(), backup_key.clone());
-    tokio::task::spawn_blocking(move || verify(&f, &bk, &salt))
+    let salt = crate::suppression::salt(&current).await?;
+    let (f, bk, s) = (file.to_path_buf(), backup_key.clone(), salt.clone());
+    tokio::task::spawn_blocking(move || verify(&f, &bk, &s))
         .await
         .expect("checking does not panic")?;
     let kept = safety_folder(&current).await?.join(format!(
@@ -382,6 +256,7 @@ pub async fn restore(current: Db, file: &Path, secret: Option<Unlock>) -> Result
     let staged = Db::open_encrypted(&new, key.clone())
         .await?
         .with_clock(clock);
+    crate::suppression::adopt_salt(&staged, &salt).await?;
     let (erased_again, carried) = reapply(&staged, &suppressions).await?;
     let signatories: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatories")
         .fetch_one(staged.pool())
@@ -414,7 +289,7 @@ pub async fn restore(current: Db, file: &Path, secret: Option<Unlock>) -> Result
 }
 
 /// The backup is intact, of a schema this version knows, and of this database (the same
-/// suppression salt, without which erased people could not be recognised).
+/// suppression salt, without which erased people could not be recognised, or none yet).
 fn verify(file: &Path, key: &DataKey, salt: &str) -> Result<()> {
     let conn = crate::db::raw_connection(file, Some(key))?;
     conn.execute_batch("PRAGMA query_only = ON")?;
@@ -448,7 +323,8 @@ fn verify(file: &Path, key: &DataKey, salt: &str) -> Result<()> {
             |r| r.get(0),
         )
         .ok();
-    if theirs.as_deref() != Some(salt) {
+    // A backup taken before anything was ever suppressed has no salt yet: it takes this one.
+    if theirs.as_deref().is_some_and(|t| t != salt) {
         return Err(Error::Conflict(format!(
             "{} is a backup of another database; restoring it here could bring back people erased from this one, so nothing was replaced",
             file.display()
@@ -490,11 +366,11 @@ async fn reapply(db: &Db, suppressions: &[Suppression]) -> Result<(i64, i64)> {
     let mut again = 0;
     for (id, email, dedupe) in people {
         let subject = match email {
-            Some(e) => Some(crate::signatories::normalise_email(&e)),
+            Some(e) => Some(crate::email::normalise_email(&e)),
             None => dedupe,
         };
         if subject.is_some_and(|s| erased.contains(hasher.hash(&s).as_str())) {
-            crate::signatories::erase::erase(db, id).await?;
+            crate::erasure::erase(db, id).await?;
             again += 1;
         }
     }

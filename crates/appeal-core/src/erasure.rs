@@ -1,4 +1,4 @@
-//! Erasing a person on request: every row about them goes, and only a salted hash stays on
+//! Erasing a person on request (and purging those a campaign keeps no longer): every row about them goes, and only a salted hash stays on
 //! the suppression list so that a later import does not bring them back.
 //!
 //! Deleted pages are overwritten (`secure_delete` is on for every connection), the search
@@ -7,8 +7,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{dedupe_key, normalise_email};
 use crate::db::Db;
+use crate::email::normalise_email;
 use crate::error::{Error, Result};
 use crate::suppression::{Hasher, SuppressionReason};
 
@@ -36,17 +36,8 @@ pub struct EraseReport {
     pub backups_holding: i64,
 }
 
-/// The string whose hash goes on the suppression list for a person: the address if any,
-/// else the name key of a typed-up paper row.
-pub(crate) fn suppression_subject(fields: &super::SignatoryFields) -> Option<String> {
-    match &fields.email {
-        Some(e) => Some(normalise_email(e)),
-        None => dedupe_key(fields),
-    }
-}
-
 pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
-    let person = super::get(db, id).await?;
+    let person = crate::signatories::get(db, id).await?;
     let hasher = Hasher::load(db).await?;
     let mut tx = db.pool().begin().await?;
     let signatures = sqlx::query("DELETE FROM signatures WHERE signatory_id = ?")
@@ -73,7 +64,7 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64;
-    sqlx::query(super::query::SEARCH_DELETE)
+    sqlx::query(crate::signatories::query::SEARCH_DELETE)
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -87,7 +78,7 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
             "there is no signatory with id {id}"
         )));
     }
-    let subject = suppression_subject(&person.fields);
+    let subject = crate::suppression::subject(&person.fields);
     if let Some(subject) = &subject {
         sqlx::query(
             "INSERT OR REPLACE INTO suppressions (email_hash, email, reason, created_at) VALUES (?, NULL, ?, ?)",
@@ -116,9 +107,9 @@ pub async fn erase(db: &Db, id: i64) -> Result<EraseReport> {
             "erased, but a reader kept the write-ahead log from being emptied"
         );
     }
-    let backups_holding = match crate::vault::backup::settings(db).await?.folder {
+    let backups_holding = match crate::backups::settings(db).await?.folder {
         Some(folder) => {
-            crate::vault::backup::list(std::path::Path::new(&folder)).map_or(0, |b| b.len() as i64)
+            crate::backups::list(std::path::Path::new(&folder)).map_or(0, |b| b.len() as i64)
         }
         None => 0,
     };

@@ -1,4 +1,4 @@
-//! Reading a file as a table: the encoding and delimiter of a CSV guessed (or given), or the
+//! Reading a file as a table, for imports of signature lists, targets and suppression lists: the encoding and delimiter of a CSV guessed (or given), or the
 //! sheets of an XLSX/ODS workbook. The whole file is read once into memory; rows are then
 //! streamed to the importer without copying the text again.
 
@@ -417,4 +417,26 @@ fn cell_text(cell: &Data) -> String {
         },
         other => other.to_string(),
     }
+}
+
+/// A whole table read into memory: headers and rows with their line numbers. For small
+/// files such as lists of targets; signature lists stream through [`run`] instead.
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+pub fn read_table(path: &Path) -> Result<Table> {
+    let mut src = Source::open(path, None, None, None)?;
+    let mut rows = Vec::new();
+    let mut rec = StringRecord::new();
+    while let Some(line) = src.next_row(&mut rec)? {
+        if rec.iter().any(|c| !c.trim().is_empty()) {
+            rows.push((line, rec.iter().map(str::to_string).collect()));
+        }
+    }
+    Ok(Table {
+        headers: src.headers,
+        rows,
+    })
 }

@@ -465,7 +465,7 @@ impl Bulk {
             (conn, out)
         })
         .await
-        .map_err(|e| Error::InvalidInput(format!("the database work stopped unexpectedly: {e}")))?;
+        .map_err(|e| Error::Internal(format!("the database work stopped unexpectedly: {e}")))?;
         self.conn = Some(conn);
         out
     }

@@ -56,6 +56,10 @@ pub enum Error {
     /// Something stored that this version never writes: the file was changed outside Appeal
     /// Desk or damaged. Read as an error, never as a default that could widen a mailing or
     /// overwrite a person's fields.
+    /// A task of ours stopped unexpectedly (a panic, a cancelled thread): a bug, not the
+    /// user's input.
+    #[error("{0}")]
+    Internal(String),
     #[error(
         "the database holds {0}, which Appeal Desk did not write; the file was changed outside the app or is damaged (restore it from a backup)"
     )]
@@ -80,22 +84,63 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// What kind of error it is, for the UI to act on and translate. Generated for the UI as a
+/// union of these names, so its map from code to sentence is checked by the compiler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    NotFound,
+    InvalidInput,
+    MalformedFile,
+    Conflict,
+    Connection,
+    PasswordNeeded,
+    NewerDatabase,
+    WrongKey,
+    Locked,
+    Io,
+    Database,
+    Internal,
+    Damaged,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl Error {
     /// A stable code for the UI; it acts on a few of them (e.g. `newer_database`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::NotFound(_) => "not_found",
-            Error::InvalidInput(_) => "invalid_input",
-            Error::MalformedFile { .. } => "malformed_file",
-            Error::Conflict(_) => "conflict",
-            Error::Connection(_) => "connection",
-            Error::PasswordNeeded(_) => "password_needed",
-            Error::NewerDatabase { .. } => "newer_database",
-            Error::WrongKey(_) => "wrong_key",
-            Error::Locked(_) => "locked",
-            Error::Io { .. } => "io",
-            Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => "database",
-            Error::Damaged(_) => "damaged",
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::MalformedFile { .. } => ErrorCode::MalformedFile,
+            Error::Conflict(_) => ErrorCode::Conflict,
+            Error::Connection(_) => ErrorCode::Connection,
+            Error::PasswordNeeded(_) => ErrorCode::PasswordNeeded,
+            Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
+            Error::WrongKey(_) => ErrorCode::WrongKey,
+            Error::Locked(_) => ErrorCode::Locked,
+            Error::Io { .. } => ErrorCode::Io,
+            Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => ErrorCode::Database,
+            Error::Internal(_) => ErrorCode::Internal,
+            Error::Damaged(_) => ErrorCode::Damaged,
         }
     }
 
@@ -116,14 +161,14 @@ impl Error {
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct AppError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl From<Error> for AppError {
     fn from(e: Error) -> Self {
         AppError {
-            code: e.code().to_string(),
+            code: e.code(),
             message: e.to_string(),
         }
     }

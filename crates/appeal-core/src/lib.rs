@@ -30,6 +30,6 @@ mod time_util;
 pub mod vault;
 
 pub use db::{Db, DbInfo};
-pub use error::{AppError, Error, Result};
+pub use error::{AppError, Error, ErrorCode, Result};
 pub use progress::Progress;
 pub use time_util::Clock;

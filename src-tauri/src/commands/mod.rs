@@ -22,7 +22,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| {
-            appeal_core::AppError::from(appeal_core::Error::Conflict(format!(
+            appeal_core::AppError::from(appeal_core::Error::Internal(format!(
                 "the keychain call failed: {e}"
             )))
         })?

@@ -1,4 +1,4 @@
-use appeal_core::signatories::erase::{self, EraseReport};
+use appeal_core::erasure::{self, EraseReport};
 use appeal_core::signatories::{self, Signatory, SignatoryFields, SignatoryPage, SignatoryQuery};
 use tauri::State;
 
@@ -34,5 +34,5 @@ pub async fn delete_signatory(state: State<'_, AppState>, id: i64) -> Cmd<()> {
 
 #[tauri::command]
 pub async fn erase_signatory(state: State<'_, AppState>, id: i64) -> Cmd<EraseReport> {
-    Ok(erase::erase(&state.db()?, id).await?)
+    Ok(erasure::erase(&state.db()?, id).await?)
 }

@@ -421,7 +421,7 @@ pub async fn delete(db: &Db, id: i64) -> Result<()> {
     let name = p.draft.name.clone();
     tokio::task::spawn_blocking(move || secret::delete(&p))
         .await
-        .map_err(|e| Error::Conflict(format!("the keychain call failed: {e}")))?
+        .map_err(|e| Error::Internal(format!("the keychain call failed: {e}")))?
         .map_err(|e| {
             Error::Conflict(format!(
                 "the account '{name}' is deleted, but its password could not be removed from the keychain: {e}"

@@ -1,22 +1,29 @@
 import type { AppError } from '../../bindings/AppError';
+import type { ErrorCode } from '../../bindings/ErrorCode';
 import type { MessageKey } from '../i18n/en';
 import type { Params } from '../i18n/types';
 
 type Translate = (key: MessageKey, params?: Params) => string;
 
-/** The error codes the backend uses, each with a fallback sentence. */
+/**
+ * Every error code the backend has (ErrorCode is generated from the core's enum), each with a
+ * fallback sentence: a code added there and missing here is a type error.
+ */
 export const ERROR_CODES = {
   not_found: 'error.not_found',
   invalid_input: 'error.invalid_input',
   malformed_file: 'error.malformed_file',
   conflict: 'error.conflict',
+  connection: 'error.connection',
+  password_needed: 'error.password_needed',
   database: 'error.database',
   io: 'error.io',
   newer_database: 'error.newer_database',
   damaged: 'error.damaged',
+  internal: 'error.internal',
   locked: 'error.locked',
   wrong_key: 'error.wrong_key',
-} as const satisfies Record<string, MessageKey>;
+} as const satisfies Record<ErrorCode, MessageKey>;
 
 export function isAppError(value: unknown): value is AppError {
   return (

@@ -9,9 +9,12 @@
 //! finished when every message is sent, failed, suppressed or cancelled.
 
 pub(crate) mod build;
+mod control;
 pub(crate) mod dots;
 pub mod engine;
 pub(crate) mod limits;
+mod protocol;
+mod store;
 
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
@@ -26,9 +29,8 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::export::CsvOut;
 
-pub use engine::{
-    SendControl, SendOptions, SendPhase, SendProgress, TestSendReport, send, send_test,
-};
+pub use control::{SendControl, SendOptions, SendPhase, SendProgress};
+pub use engine::{TestSendReport, send, send_test};
 
 /// UTC with milliseconds; sorts as text, like every other stored time.
 pub(crate) fn now_ms(clock: &crate::time_util::Clock) -> String {

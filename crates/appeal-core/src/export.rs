@@ -114,28 +114,48 @@ pub(crate) fn private_file(path: &Path) -> Result<File> {
         .map_err(|e| Error::io("create", path, e))
 }
 
+/// A file for personal data being written beside its destination (`tempfile`: mode 0600, a
+/// random name in the same folder, removed if dropped), moved into place by [`persist`].
+pub(crate) fn beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".appeal-desk-")
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io("create a file in", dir, e))
+}
+
+/// Syncs a file written by [`beside`] and moves it into place under `path`.
+pub(crate) fn persist(file: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+    file.as_file()
+        .sync_all()
+        .map_err(|e| Error::io("write", path, e))?;
+    file.persist(path)
+        .map_err(|e| Error::io("move into place", path, e.error))?;
+    Ok(())
+}
+
 /// A CSV file being written: RFC 4180 quoting, neutralised cells, optional BOM. The file is
 /// written next to its destination and moved into place at the end, so a failed export never
 /// leaves half a file under the chosen name; dropped unfinished, the partial file is removed.
 pub struct CsvOut {
-    writer: Option<csv::Writer<BufWriter<File>>>,
-    tmp: PathBuf,
+    writer: Option<csv::Writer<BufWriter<tempfile::NamedTempFile>>>,
     path: PathBuf,
 }
 
 impl CsvOut {
     pub fn create(path: &Path, bom: bool) -> Result<CsvOut> {
         crate::db::refuse_own_files(path)?;
-        let tmp = path.with_extension("partial");
-        let file = private_file(&tmp)?;
-        let mut buf = BufWriter::with_capacity(1 << 20, file);
+        let mut buf = BufWriter::with_capacity(1 << 20, beside(path)?);
         if bom {
             buf.write_all("\u{feff}".as_bytes())
-                .map_err(|e| Error::io("write", &tmp, e))?;
+                .map_err(|e| Error::io("write", path, e))?;
         }
         Ok(CsvOut {
             writer: Some(csv::WriterBuilder::new().from_writer(buf)),
-            tmp,
             path: path.to_path_buf(),
         })
     }
@@ -155,7 +175,7 @@ impl CsvOut {
                     Cow::Borrowed(c)
                 }
             }))
-            .map_err(|e| Error::io("write", &self.tmp, std::io::Error::other(e)))
+            .map_err(|e| Error::io("write", &self.path, std::io::Error::other(e)))
     }
 
     /// Writes out what is buffered, syncs the file to disk and moves it into place.
@@ -163,24 +183,11 @@ impl CsvOut {
         let writer = self.writer.take().expect("finished once");
         let buf = writer
             .into_inner()
-            .map_err(|e| Error::io("write", &self.tmp, std::io::Error::other(e.to_string())))?;
+            .map_err(|e| Error::io("write", &self.path, std::io::Error::other(e.to_string())))?;
         let file = buf
             .into_inner()
-            .map_err(|e| Error::io("write", &self.tmp, e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| Error::io("write", &self.tmp, e))?;
-        std::fs::rename(&self.tmp, &self.path)
-            .map_err(|e| Error::io("move into place", &self.path, e))?;
-        self.tmp = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for CsvOut {
-    fn drop(&mut self) {
-        if !self.tmp.as_os_str().is_empty() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+            .map_err(|e| Error::io("write", &self.path, e.into_error()))?;
+        persist(file, &self.path)
     }
 }
 

@@ -88,13 +88,12 @@ pub async fn export_pdf(db: &Db, mailing_id: i64, path: &Path) -> Result<i64> {
             "mailing {mailing_id} has no merged letters yet; merge it first"
         )));
     }
-    let tmp = path.with_extension("partial");
-    let file = crate::export::private_file(&tmp)?;
+    let mut file = crate::export::beside(path)?;
     // genpdf's document is not Send: it is built and written in one synchronous step.
     render(&mailing.name, &letters)?
-        .render(std::io::BufWriter::new(file))
-        .map_err(|e| Error::io("write", &tmp, std::io::Error::other(e.to_string())))?;
-    std::fs::rename(&tmp, path).map_err(|e| Error::io("move into place", path, e))?;
+        .render(std::io::BufWriter::new(&mut file))
+        .map_err(|e| Error::io("write", path, std::io::Error::other(e.to_string())))?;
+    crate::export::persist(file, path)?;
     Ok(n)
 }
 

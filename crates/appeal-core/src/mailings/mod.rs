@@ -7,6 +7,7 @@ pub mod handover;
 pub mod letters;
 mod merge;
 pub mod messages;
+pub(crate) mod mime;
 pub(crate) mod names;
 pub(crate) mod unsubscribe;
 

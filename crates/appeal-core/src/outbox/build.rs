@@ -7,8 +7,8 @@ use lettre::message::Mailbox;
 use lettre::message::dkim::DkimConfig;
 
 use crate::error::{Error, Result};
-use crate::mailings::handover::{AttachmentFiles, Extras, message};
 use crate::mailings::messages::Stored;
+use crate::mailings::mime::{AttachmentFiles, Extras, message};
 use crate::mailings::unsubscribe::Unsubscribe;
 use crate::smtp::Profile;
 use crate::smtp::dkim::load_dkim;

@@ -135,9 +135,7 @@ fn wording(language: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// HTML-escaped as the templates' own HTML is (minijinja's escaper).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    minijinja::HtmlEscape(s).to_string()
 }

@@ -1,9 +1,9 @@
 //! Running the drafter's commands against the core.
 
 use anyhow::{Context as _, Result, bail};
-use appeal_core::mailings::handover::{self, HandoverFormat};
+use appeal_core::mailings::handover::{self};
 use appeal_core::mailings::{
-    self, AudienceFilter, AudienceKind, Consent, MailingDraft, MergeProgress, Recipient, messages,
+    self, AudienceFilter, MailingDraft, MergeProgress, Recipient, messages,
 };
 use appeal_core::targets::{self, TargetFields};
 use appeal_core::templates::{self, TemplateDraft, TemplateVariant};
@@ -280,18 +280,10 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
                 campaign_id: campaign(db, &c).await?,
                 template_id: template,
                 name,
-                audience: match audience {
-                    AudienceArg::Signatories => AudienceKind::Signatories,
-                    AudienceArg::Targets => AudienceKind::Targets,
-                    AudienceArg::SignatoriesToTargets => AudienceKind::SignatoriesToTargets,
-                },
+                audience,
                 filter: AudienceFilter {
                     petition_id,
-                    consent: match consent {
-                        ConsentArg::Given => Consent::Given,
-                        ConsentArg::GivenOrUnknown => Consent::GivenOrUnknown,
-                        ConsentArg::Everyone => Consent::Everyone,
-                    },
+                    consent,
                     tag,
                     country,
                     language,
@@ -404,12 +396,6 @@ pub async fn mailing(db: &Db, cmd: MailingCmd, json: bool) -> Result<()> {
             format,
             out: path,
         } => {
-            let format = match format {
-                FormatArg::Csv => HandoverFormat::Csv,
-                FormatArg::Eml => HandoverFormat::Eml,
-                FormatArg::Mailto => HandoverFormat::Mailto,
-                FormatArg::Pdf => HandoverFormat::Pdf,
-            };
             let r = handover::export(db, id, format, &path).await?;
             out(json, &r, |r| {
                 println!("{} messages written to {}", r.messages, r.path)

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum TargetCmd {
@@ -127,28 +127,6 @@ pub enum TemplateCmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ConsentArg {
-    Given,
-    GivenOrUnknown,
-    Everyone,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum AudienceArg {
-    Signatories,
-    Targets,
-    SignatoriesToTargets,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum FormatArg {
-    Csv,
-    Eml,
-    Mailto,
-    Pdf,
-}
-
 #[derive(Subcommand)]
 // Parsed once per run; the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -162,14 +140,14 @@ pub enum MailingCmd {
         #[arg(long)]
         name: String,
         #[arg(long, value_enum)]
-        audience: AudienceArg,
+        audience: appeal_core::mailings::AudienceKind,
         #[arg(long)]
         petition: Option<String>,
         /// Whose consent letters to supporters need: only people who said yes (the default),
         /// also those whose consent is not known, or everyone, also people who said no.
         /// Letters on a signatory's behalf to a target follow the petition's terms instead.
         #[arg(long, value_enum, default_value = "given")]
-        consent: ConsentArg,
+        consent: appeal_core::mailings::Consent,
         #[arg(long)]
         tag: Option<String>,
         #[arg(long)]
@@ -219,7 +197,7 @@ pub enum MailingCmd {
     Export {
         id: i64,
         #[arg(long, value_enum)]
-        format: FormatArg,
+        format: appeal_core::mailings::handover::HandoverFormat,
         out: PathBuf,
     },
     Delete {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -97,13 +97,6 @@ pub enum PetitionCmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum OnExistingArg {
-    FillBlanks,
-    Overwrite,
-    Keep,
-}
-
 #[derive(clap::Args)]
 pub struct ImportArgs {
     pub file: PathBuf,
@@ -126,7 +119,7 @@ pub struct ImportArgs {
     pub map: Vec<String>,
     /// What to do with people already stored.
     #[arg(long, value_enum, default_value = "fill-blanks")]
-    pub on_existing: OnExistingArg,
+    pub on_existing: appeal_core::imports::OnExisting,
     /// Show the mapping, the first rows and the counts; store nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -189,19 +182,13 @@ pub enum SignatoryCmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum PresetArg {
-    All,
-    Delivery,
-}
-
 #[derive(clap::Args)]
 pub struct ExportArgs {
     pub out: PathBuf,
     #[arg(long)]
     pub petition: Option<String>,
     #[arg(long, value_enum, default_value = "all")]
-    pub preset: PresetArg,
+    pub preset: appeal_core::export::ExportPreset,
     /// Comma-separated columns (overrides --preset); see `appeal export --list-columns x`.
     #[arg(long, value_delimiter = ',')]
     pub columns: Vec<String>,
@@ -218,7 +205,7 @@ pub enum SuppressCmd {
     Add {
         email: String,
         #[arg(long, value_enum, default_value = "manual")]
-        reason: ReasonArg,
+        reason: appeal_core::suppression::SuppressionReason,
     },
     Check {
         email: String,
@@ -227,25 +214,7 @@ pub enum SuppressCmd {
     Import {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "unsubscribed")]
-        reason: ReasonArg,
+        reason: appeal_core::suppression::SuppressionReason,
     },
     Count,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ReasonArg {
-    Unsubscribed,
-    Bounced,
-    Manual,
-}
-
-impl ReasonArg {
-    pub fn into_core(self) -> appeal_core::suppression::SuppressionReason {
-        use appeal_core::suppression::SuppressionReason as R;
-        match self {
-            ReasonArg::Unsubscribed => R::Unsubscribed,
-            ReasonArg::Bounced => R::Bounced,
-            ReasonArg::Manual => R::Manual,
-        }
-    }
 }

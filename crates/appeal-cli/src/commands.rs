@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, Result, bail};
 use appeal_core::export::{ExportOptions, ExportPreset};
-use appeal_core::imports::{self, ImportOptions, ImportProgress, OnExisting};
+use appeal_core::imports::{self, ImportOptions, ImportProgress};
 use appeal_core::signatories::{self, SignatoryQuery, Subscription};
 use appeal_core::suppression;
 use appeal_core::{Db, campaigns};
@@ -132,11 +132,7 @@ async fn import(db: &Db, args: ImportArgs, json: bool) -> Result<()> {
         delimiter: args.delimiter,
         sheet: args.sheet,
         mapping: Vec::new(),
-        on_existing: match args.on_existing {
-            OnExistingArg::FillBlanks => OnExisting::FillBlanks,
-            OnExistingArg::Overwrite => OnExisting::Overwrite,
-            OnExistingArg::Keep => OnExisting::Keep,
-        },
+        on_existing: args.on_existing,
         petition_id: petition_id(db, &args.petition).await?,
     };
     if !args.map.is_empty() {
@@ -508,10 +504,7 @@ async fn export(db: &Db, args: ExportArgs, json: bool) -> Result<()> {
         preset: if !args.columns.is_empty() {
             ExportPreset::Custom
         } else {
-            match args.preset {
-                PresetArg::All => ExportPreset::All,
-                PresetArg::Delivery => ExportPreset::Delivery,
-            }
+            args.preset
         },
         columns: args.columns,
         bom: args.bom,
@@ -533,7 +526,6 @@ async fn export(db: &Db, args: ExportArgs, json: bool) -> Result<()> {
 async fn suppress(db: &Db, cmd: SuppressCmd, json: bool) -> Result<()> {
     match cmd {
         SuppressCmd::Add { email, reason } => {
-            let reason = reason.into_core();
             let added = suppression::add(db, &email, reason, true).await?;
             if json {
                 print_json(&serde_json::json!({ "added": added }))?
@@ -552,7 +544,7 @@ async fn suppress(db: &Db, cmd: SuppressCmd, json: bool) -> Result<()> {
             }
         }
         SuppressCmd::Import { file, reason } => {
-            let r = suppression::import_list(db, &file, reason.into_core()).await?;
+            let r = suppression::import_list(db, &file, reason).await?;
             if json {
                 print_json(&r)?
             } else {

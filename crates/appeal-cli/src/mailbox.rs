@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use anyhow::Result;
 use appeal_core::Db;
 use appeal_core::mailbox::{self, MailKind, MailboxAccount, MailboxDraft, MailboxSecurity};
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 use crate::appeals::out;
 
@@ -19,8 +19,8 @@ pub enum MailboxCmd {
         /// 993 for TLS (the default), 143 for STARTTLS.
         #[arg(long)]
         port: Option<u16>,
-        #[arg(long, value_enum, default_value_t = MailboxSecurityArg::Tls)]
-        security: MailboxSecurityArg,
+        #[arg(long, value_enum, default_value_t = MailboxSecurity::Tls)]
+        security: MailboxSecurity,
         #[arg(long)]
         user: String,
         /// The folder replies and bounces arrive in.
@@ -65,12 +65,6 @@ pub enum MailboxCmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum MailboxSecurityArg {
-    Tls,
-    Starttls,
-}
-
 async fn password(m: &MailboxAccount) -> Result<String> {
     let env = std::env::var("APPEAL_IMAP_PASSWORD").ok();
     let account = m.clone();
@@ -110,10 +104,7 @@ pub async fn run(db: &Db, cmd: MailboxCmd, json: bool) -> Result<()> {
             ca_file,
         } => {
             let mut d = MailboxDraft::new(&name, &host, &user);
-            d.security = match security {
-                MailboxSecurityArg::Tls => MailboxSecurity::Tls,
-                MailboxSecurityArg::Starttls => MailboxSecurity::Starttls,
-            };
+            d.security = security;
             d.port = port.unwrap_or(d.security.default_port());
             d.folder = folder;
             d.processed_folder = (!flag).then_some(processed_folder);

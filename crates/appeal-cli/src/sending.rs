@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use appeal_core::Db;
-use appeal_core::outbox::{self, OutboxQuery, Resolution, SendControl, SendOptions, SendProgress};
+use appeal_core::outbox::{self, OutboxQuery, SendControl, SendOptions, SendProgress};
 use appeal_core::smtp::{self, DkimSettings, Profile, ProfileDraft, Security, secret};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,11 +21,7 @@ fn apply(d: &mut ProfileDraft, a: SmtpArgs) -> Result<()> {
         d.port = v;
     }
     if let Some(v) = a.security {
-        d.security = match v {
-            SecurityArg::Tls => Security::Tls,
-            SecurityArg::Starttls => Security::Starttls,
-            SecurityArg::None => Security::None,
-        };
+        d.security = v;
     }
     if let Some(v) = a.user {
         d.username = Some(v).filter(|u| !u.is_empty());
@@ -431,11 +427,7 @@ pub async fn outbox(db: &Db, cmd: OutboxCmd, json: bool) -> Result<()> {
             action,
             ids,
         } => {
-            let resolution = match action {
-                ResolveArg::Resend => Resolution::Resend,
-                ResolveArg::MarkSent => Resolution::MarkSent,
-                ResolveArg::Cancel => Resolution::Cancel,
-            };
+            let resolution = action;
             let only = (!ids.is_empty()).then_some(ids.as_slice());
             let n = outbox::resolve_uncertain(db, mailing, resolution, only).await?;
             out(json, &serde_json::json!({"resolved": n}), |_| {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
 #[derive(Subcommand)]
 pub enum SmtpCmd {
@@ -53,7 +53,7 @@ pub struct SmtpArgs {
     pub port: Option<u16>,
     /// tls (port 465), starttls (587) or none (only to this machine).
     #[arg(long, value_enum)]
-    pub security: Option<SecurityArg>,
+    pub security: Option<appeal_core::smtp::Security>,
     /// The login name; leave out for a server without login.
     #[arg(long)]
     pub user: Option<String>,
@@ -97,13 +97,6 @@ pub struct SmtpArgs {
     /// Remove every rate limit.
     #[arg(long)]
     pub no_limits: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum SecurityArg {
-    Tls,
-    Starttls,
-    None,
 }
 
 #[derive(clap::Args)]
@@ -155,7 +148,7 @@ pub enum OutboxCmd {
     Resolve {
         mailing: i64,
         #[arg(long, value_enum)]
-        action: ResolveArg,
+        action: appeal_core::outbox::Resolution,
         /// Only these message ids (comma-separated); default all uncertain ones.
         #[arg(long, value_delimiter = ',')]
         ids: Vec<i64>,
@@ -166,11 +159,4 @@ pub enum OutboxCmd {
     ExportLog { mailing: i64, out: PathBuf },
     /// Sent and failed per minute.
     Chart { mailing: i64 },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum ResolveArg {
-    Resend,
-    MarkSent,
-    Cancel,
 }

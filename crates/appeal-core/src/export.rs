@@ -19,6 +19,7 @@ use crate::signatories::query::{FIELD_COLUMNS, fields_from_row};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ExportPreset {
     /// Every field and every custom field.
     #[default]
@@ -26,6 +27,7 @@ pub enum ExportPreset {
     /// For the target: first name, last name and town only.
     Delivery,
     /// The columns listed in `columns`.
+    #[cfg_attr(feature = "clap", value(skip))]
     Custom,
 }
 

@@ -21,7 +21,10 @@ const SALT_KEY: &str = "suppression_salt";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum SuppressionReason {
+    /// Only erasure puts it there.
+    #[cfg_attr(feature = "clap", value(skip))]
     Erased,
     Unsubscribed,
     Bounced,

@@ -31,6 +31,7 @@ pub use row::{parse_yes_no, tidy};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum OnExisting {
     /// Keep what is stored, fill only what is empty.
     #[default]

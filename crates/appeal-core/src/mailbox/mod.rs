@@ -43,6 +43,7 @@ const FETCH_CHUNK: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum MailboxSecurity {
     /// TLS from the first byte (IMAPS, port 993).
     Tls,

@@ -17,6 +17,7 @@ use crate::templates::push_stored_html;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum HandoverFormat {
     /// One row per message: to, reply_to, subject, text, html.
     Csv,

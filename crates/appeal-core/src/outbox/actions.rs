@@ -96,6 +96,7 @@ pub async fn retry_deferred_now(db: &Db, mailing_id: i64) -> Result<u64> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Resolution {
     /// Send it again: the recipient may get it twice (same Message-ID, so recognisable).
     Resend,

@@ -19,6 +19,7 @@ pub use connect::{TestReport, test_connection};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Security {
     /// TLS from the first byte (SMTPS, usually port 465).
     Tls,

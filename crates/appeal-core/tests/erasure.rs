@@ -119,10 +119,9 @@ async fn erasure_says_so_when_a_reader_keeps_the_log_from_being_emptied() {
     c.execute_batch("COMMIT").unwrap();
     drop(c);
     // Once nobody reads, closing the database empties the log.
-    let dir = t.dir;
-    t.db.close().await;
-    let wal = std::fs::read(dir.path().join("test.db-wal")).unwrap_or_default();
+    t.db.clone().close().await;
+    let wal = std::fs::read(t.dir.path().join("test.db-wal")).unwrap_or_default();
     assert!(!wal.windows(ADDRESS.len()).any(|w| w == ADDRESS));
-    let db = std::fs::read(dir.path().join("test.db")).unwrap();
+    let db = std::fs::read(t.dir.path().join("test.db")).unwrap();
     assert!(!db.windows(ADDRESS.len()).any(|w| w == ADDRESS));
 }

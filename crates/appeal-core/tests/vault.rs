@@ -214,6 +214,7 @@ async fn a_new_passphrase_keeps_the_data_and_the_old_one_stops_working() {
     .await
     .unwrap();
     assert_eq!(people(&db).await, n);
+    db.close().await;
 }
 
 #[tokio::test]
@@ -264,6 +265,7 @@ async fn a_plaintext_database_is_encrypted_in_place_and_its_old_file_is_gone() {
         ..Default::default()
     };
     assert_eq!(signatories::list(&db, &q).await.unwrap().total, 1);
+    db.close().await;
 }
 
 #[tokio::test]
@@ -296,6 +298,7 @@ async fn rotating_the_data_key_keeps_every_row_and_retires_the_old_recovery_key(
         ..Default::default()
     };
     assert_eq!(signatories::list(&db, &q).await.unwrap().total, 1);
+    db.close().await;
 }
 
 #[tokio::test]
@@ -349,6 +352,7 @@ async fn a_backup_opens_with_the_passphrase_and_restoring_it_erases_again_who_wa
     let err = backup::restore(db, &bad, None).await.unwrap_err();
     let db = vault::unlock(&path, pass(PASS)).await.unwrap();
     assert_eq!(people(&db).await, before, "{err}");
+    db.close().await;
 }
 
 #[tokio::test]
@@ -377,6 +381,7 @@ async fn automatic_backups_keep_the_newest_and_are_listed() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].taken_at, "2026-11-26T09:30:00Z");
     assert!(side(Path::new(&list[0].path), ".keys").exists());
+    db.close().await;
 }
 
 #[tokio::test]
@@ -430,4 +435,5 @@ async fn retention_purges_only_supporters_with_no_newer_activity_anywhere() {
             .unwrap()
     );
     assert!(retention::set(&db, free.id, Some(0)).await.is_err());
+    db.close().await;
 }

@@ -18,6 +18,8 @@ use crate::error::Result;
 const SALT_KEY: &str = "suppression_salt";
 
 /// Why an address is suppressed.
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -33,12 +35,7 @@ pub enum SuppressionReason {
 
 impl SuppressionReason {
     pub fn as_str(self) -> &'static str {
-        match self {
-            SuppressionReason::Erased => "erased",
-            SuppressionReason::Unsubscribed => "unsubscribed",
-            SuppressionReason::Bounced => "bounced",
-            SuppressionReason::Manual => "manual",
-        }
+        self.into()
     }
 }
 

@@ -1178,3 +1178,31 @@ async fn long_display_names_are_encoded_on_word_boundaries() {
         );
     }
 }
+
+/// A message in a state this version never writes is damage: the outbox's counts do not
+/// file it under "uncertain".
+#[tokio::test]
+async fn an_unknown_message_state_is_damage_not_uncertain() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let tpl = template(
+        &t,
+        vec![variant("en", "Hi", "Hello {{ signatory.first_name }}")],
+    )
+    .await;
+    let m = mailing(&t, tpl, AudienceKind::Signatories).await;
+    mailings::merge(&t.db, m, true, &Silent).await.unwrap();
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE messages SET state = 'lost' WHERE id = (SELECT MIN(id) FROM messages)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let err = appeal_core::outbox::status(&t.db, m).await.unwrap_err();
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("\"lost\""), "{err}");
+}

@@ -243,3 +243,26 @@ async fn the_database_and_its_folder_are_readable_by_their_owner_only() {
     assert_eq!(mode(&path), 0o600);
     db.close().await;
 }
+
+/// A stored word this version never writes is damage, never a default: an unknown
+/// subscription does not read as "unknown", an unknown message state is not counted as
+/// uncertain. (The schema's CHECKs keep such words out; a file changed outside the app can
+/// still hold them.)
+#[tokio::test]
+async fn an_unknown_stored_subscription_or_message_state_is_damage() {
+    let t = fresh().await;
+    t.import("action_network.csv").await;
+    let mut conn = t.db.pool().acquire().await.unwrap();
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE signatories SET subscription = 'maybe' WHERE id = 1")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let err = signatories::get(&t.db, 1).await.unwrap_err();
+    assert_eq!(err.code(), "damaged", "{err}");
+    assert!(err.to_string().contains("\"maybe\""), "{err}");
+}

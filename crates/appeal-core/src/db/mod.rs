@@ -347,6 +347,12 @@ pub(crate) fn stored_json<T: serde::de::DeserializeOwned>(
         .map_err(|e| crate::Error::Damaged(format!("{what} that is not readable JSON ({e})")))
 }
 
+/// A stored word read back as the enum it names; one outside the set this version writes (the
+/// schema's CHECKs keep them out) is damage, never a default.
+pub(crate) fn stored<T: std::str::FromStr>(what: &str, value: &str) -> crate::Result<T> {
+    value.parse().map_err(|_| unknown_stored(what, value))
+}
+
 /// A stored word outside the set this version writes (the schema's CHECKs keep them out).
 pub(crate) fn unknown_stored(what: &str, value: &str) -> crate::Error {
     crate::Error::Damaged(format!("{what} {value:?}"))

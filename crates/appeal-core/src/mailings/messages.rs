@@ -7,6 +7,8 @@ use ts_rs::TS;
 use crate::db::{Db, Pages, json_page};
 use crate::error::{Error, Result};
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -22,18 +24,12 @@ pub enum MessageState {
 }
 
 impl MessageState {
+    pub(crate) fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     pub(crate) fn parse(s: &str) -> Result<MessageState> {
-        Ok(match s {
-            "queued" => MessageState::Queued,
-            "sending" => MessageState::Sending,
-            "sent" => MessageState::Sent,
-            "deferred" => MessageState::Deferred,
-            "failed" => MessageState::Failed,
-            "suppressed" => MessageState::Suppressed,
-            "cancelled" => MessageState::Cancelled,
-            "uncertain" => MessageState::Uncertain,
-            other => return Err(crate::db::unknown_stored("a message in the state", other)),
-        })
+        crate::db::stored("a message in the state", s)
     }
 }
 

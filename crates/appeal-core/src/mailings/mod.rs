@@ -25,6 +25,8 @@ use crate::db::Db;
 use crate::email::is_valid_email;
 use crate::error::{Error, Result};
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -41,25 +43,11 @@ pub enum AudienceKind {
 
 impl AudienceKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            AudienceKind::Signatories => "signatories",
-            AudienceKind::Targets => "targets",
-            AudienceKind::SignatoriesToTargets => "signatories_to_targets",
-        }
+        self.into()
     }
 
     fn parse(s: &str) -> Result<AudienceKind> {
-        Ok(match s {
-            "signatories" => AudienceKind::Signatories,
-            "targets" => AudienceKind::Targets,
-            "signatories_to_targets" => AudienceKind::SignatoriesToTargets,
-            other => {
-                return Err(crate::db::unknown_stored(
-                    "a mailing with the audience",
-                    other,
-                ));
-            }
-        })
+        crate::db::stored("a mailing with the audience", s)
     }
 }
 

@@ -7,6 +7,7 @@ use ts_rs::TS;
 use super::*;
 use crate::db::Db;
 use crate::error::Result;
+use crate::mailings::messages::MessageState;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -38,16 +39,16 @@ impl StateCounts {
         self.queued + self.sending + self.deferred + self.uncertain
     }
 
-    pub(crate) fn slot(&mut self, state: &str) -> &mut i64 {
+    pub(crate) fn slot(&mut self, state: MessageState) -> &mut i64 {
         match state {
-            "queued" => &mut self.queued,
-            "sending" => &mut self.sending,
-            "sent" => &mut self.sent,
-            "deferred" => &mut self.deferred,
-            "failed" => &mut self.failed,
-            "suppressed" => &mut self.suppressed,
-            "cancelled" => &mut self.cancelled,
-            _ => &mut self.uncertain,
+            MessageState::Queued => &mut self.queued,
+            MessageState::Sending => &mut self.sending,
+            MessageState::Sent => &mut self.sent,
+            MessageState::Deferred => &mut self.deferred,
+            MessageState::Failed => &mut self.failed,
+            MessageState::Suppressed => &mut self.suppressed,
+            MessageState::Cancelled => &mut self.cancelled,
+            MessageState::Uncertain => &mut self.uncertain,
         }
     }
 }
@@ -62,7 +63,7 @@ pub(crate) async fn counts(db: &Db, mailing_id: i64) -> Result<StateCounts> {
     .await?;
     for r in rows {
         let state: String = r.try_get("state")?;
-        *c.slot(&state) = r.try_get("n")?;
+        *c.slot(MessageState::parse(&state)?) = r.try_get("n")?;
     }
     Ok(c)
 }

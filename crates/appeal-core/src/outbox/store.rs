@@ -14,6 +14,7 @@ use super::{StateCounts, now_ms, parse_stamp, stamp};
 use crate::db::Db;
 use crate::email::normalise_email;
 use crate::error::Result;
+use crate::mailings::messages::MessageState;
 use crate::mailings::messages::Stored;
 use crate::smtp::Profile;
 use crate::suppression::Hasher;
@@ -85,9 +86,9 @@ pub(super) async fn claim(
     let mut moved = StateCounts::default();
     for (i, m) in rows.into_iter().enumerate() {
         *moved.slot(if i < from_deferred {
-            "deferred"
+            MessageState::Deferred
         } else {
-            "queued"
+            MessageState::Queued
         }) += 1;
         if !suppressed.is_empty()
             && suppressed.contains(&hasher.hash(&normalise_email(&m.to_address)))
@@ -153,7 +154,7 @@ pub(super) async fn writer(
 /// One row of results as written.
 pub(super) struct Row {
     pub(super) id: i64,
-    pub(super) state: &'static str,
+    pub(super) state: MessageState,
     pub(super) attempts: i64,
     pub(super) code: Option<i64>,
     pub(super) reply: String,
@@ -181,22 +182,32 @@ pub(super) async fn record(
                     code,
                     reply,
                     queue_id,
-                } => ("sent", Some(*code), reply.clone(), queue_id.clone(), None),
+                } => (
+                    MessageState::Sent,
+                    Some(*code),
+                    reply.clone(),
+                    queue_id.clone(),
+                    None,
+                ),
                 Outcome::Deferred { code, reply } if attempts < max => {
                     let wait = (base << (attempts - 1).min(20)).min(86_400);
                     let next = stamp(now + time::Duration::seconds(wait));
                     let reply = format!("{reply} (attempt {attempts} of {max}; next at {next})");
-                    ("deferred", *code, reply, None, Some(next))
+                    (MessageState::Deferred, *code, reply, None, Some(next))
                 }
                 Outcome::Deferred { code, reply } => (
-                    "failed",
+                    MessageState::Failed,
                     *code,
                     format!("gave up after {attempts} attempts: {reply}"),
                     None,
                     None,
                 ),
-                Outcome::Failed { code, reply } => ("failed", *code, reply.clone(), None, None),
-                Outcome::Uncertain { reply } => ("uncertain", None, reply.clone(), None, None),
+                Outcome::Failed { code, reply } => {
+                    (MessageState::Failed, *code, reply.clone(), None, None)
+                }
+                Outcome::Uncertain { reply } => {
+                    (MessageState::Uncertain, None, reply.clone(), None, None)
+                }
             };
             *moved.slot(state) += 1;
             Row {
@@ -226,7 +237,7 @@ pub(super) async fn record(
         for r in chunk {
             q = q
                 .bind(r.id)
-                .bind(r.state)
+                .bind(r.state.as_str())
                 .bind(r.attempts)
                 .bind(&r.reply)
                 .bind(&r.next)
@@ -243,7 +254,7 @@ pub(super) async fn record(
                 .bind(r.id)
                 .bind(profile.id)
                 .bind(&at)
-                .bind(r.state)
+                .bind(r.state.as_str())
                 .bind(r.code)
                 .bind(&r.reply)
                 .bind(&r.queue);

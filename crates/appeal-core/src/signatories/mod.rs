@@ -15,6 +15,8 @@ pub use query::{delete, get, list, update};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Subscription {
     Subscribed,
     Unsubscribed,
@@ -24,19 +26,12 @@ pub enum Subscription {
 
 impl Subscription {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Subscription::Subscribed => "subscribed",
-            Subscription::Unsubscribed => "unsubscribed",
-            Subscription::Unknown => "unknown",
-        }
+        self.into()
     }
 
-    pub fn parse(s: &str) -> Subscription {
-        match s {
-            "subscribed" => Subscription::Subscribed,
-            "unsubscribed" => Subscription::Unsubscribed,
-            _ => Subscription::Unknown,
-        }
+    /// As stored; anything else is damage.
+    pub(crate) fn parse(s: &str) -> crate::Result<Subscription> {
+        crate::db::stored("a person's subscription", s)
     }
 }
 

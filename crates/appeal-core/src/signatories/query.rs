@@ -28,7 +28,7 @@ pub(crate) fn fields_from_row(row: &SqliteRow) -> Result<SignatoryFields> {
         consent: row.try_get("consent")?,
         consent_at: row.try_get("consent_at")?,
         consent_source: row.try_get("consent_source")?,
-        subscription: Subscription::parse(&subscription),
+        subscription: Subscription::parse(&subscription)?,
         tags: crate::db::stored_json(&tags, "a person's tags")?,
         custom: crate::db::stored_json(&custom, "a person's custom fields")?,
     })
@@ -58,7 +58,13 @@ pub(crate) fn fields_from_bulk_row(
         consent: row.get(first + 9)?,
         consent_at: text(10)?,
         consent_source: text(11)?,
-        subscription: Subscription::parse(crate::db::text(row, first + 12)?),
+        subscription: Subscription::parse(crate::db::text(row, first + 12)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                first + 12,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })?,
         tags: json(tags, first + 13, "a person's tags")?,
         custom: json(custom, first + 14, "a person's custom fields")?,
     })

@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 
 pub use connect::{TestReport, test_connection};
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -31,22 +33,11 @@ pub enum Security {
 
 impl Security {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Tls => "tls",
-            Security::Starttls => "starttls",
-            Security::None => "none",
-        }
+        self.into()
     }
 
     fn parse(s: &str) -> Result<Security> {
-        match s {
-            "tls" => Ok(Security::Tls),
-            "starttls" => Ok(Security::Starttls),
-            "none" => Ok(Security::None),
-            other => Err(Error::Conflict(format!(
-                "an SMTP account has an unknown security setting '{other}'"
-            ))),
-        }
+        crate::db::stored("an SMTP account with the security setting", s)
     }
 }
 

@@ -13,6 +13,8 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -24,11 +26,7 @@ pub enum FileFormat {
 
 impl FileFormat {
     pub fn as_str(self) -> &'static str {
-        match self {
-            FileFormat::Csv => "csv",
-            FileFormat::Xlsx => "xlsx",
-            FileFormat::Ods => "ods",
-        }
+        self.into()
     }
 }
 

@@ -28,6 +28,8 @@ pub use mapping::{ColumnMapping, Field};
 pub use row::{parse_yes_no, tidy};
 
 /// What to do with a person who is already stored when a row brings them again.
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -44,11 +46,7 @@ pub enum OnExisting {
 
 impl OnExisting {
     fn as_str(self) -> &'static str {
-        match self {
-            OnExisting::FillBlanks => "fill_blanks",
-            OnExisting::Overwrite => "overwrite",
-            OnExisting::Keep => "keep",
-        }
+        self.into()
     }
 }
 

@@ -40,6 +40,8 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// Mails fetched per command.
 const FETCH_CHUNK: usize = 100;
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -61,10 +63,7 @@ impl MailboxSecurity {
     }
 
     fn as_str(self) -> &'static str {
-        match self {
-            MailboxSecurity::Tls => "tls",
-            MailboxSecurity::Starttls => "starttls",
-        }
+        self.into()
     }
 }
 
@@ -118,11 +117,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MailboxAccount> {
             host: r.try_get("host")?,
             port: u16::try_from(port)
                 .map_err(|_| crate::db::unknown_stored("a mailbox port", &port.to_string()))?,
-            security: match security.as_str() {
-                "tls" => MailboxSecurity::Tls,
-                "starttls" => MailboxSecurity::Starttls,
-                other => return Err(crate::db::unknown_stored("a mailbox security", other)),
-            },
+            security: crate::db::stored("a mailbox security", &security)?,
             username: r.try_get("username")?,
             folder: r.try_get("folder")?,
             processed_folder: r.try_get("processed_folder")?,

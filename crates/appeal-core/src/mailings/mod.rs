@@ -131,6 +131,8 @@ pub struct MailingDraft {
     pub unsubscribe_url: Option<String>,
 }
 
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -174,11 +176,7 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Mailing> {
         from_address: row.try_get("from_address")?,
         reply_to: row.try_get("reply_to")?,
         unsubscribe_url: row.try_get("unsubscribe_url")?,
-        state: match state.as_str() {
-            "draft" => MailingState::Draft,
-            "merged" => MailingState::Merged,
-            other => return Err(crate::db::unknown_stored("a mailing in the state", other)),
-        },
+        state: crate::db::stored("a mailing in the state", &state)?,
         message_count: row.try_get("message_count")?,
         created_at: row.try_get("created_at")?,
     })

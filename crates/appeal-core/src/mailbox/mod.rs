@@ -10,27 +10,30 @@
 //! where no folder is set. Nothing is ever deleted, and mail for people to read is left as
 //! it was. A second run over the same mail changes nothing.
 
+mod account;
 mod classify;
+mod imap;
 mod secret;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_imap::Client;
 use futures_util::TryStreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::ServerName;
 use ts_rs::TS;
 
+pub use account::{MailboxAccount, MailboxDraft, MailboxSecurity, add, delete, find, get, list};
 pub use classify::MailKind;
+pub use imap::{MailboxTest, test};
+use imap::{connect, put_away, step};
+
 pub use secret::{delete_password, resolve_password, set_password};
 
 use crate::db::Db;
 use crate::email::normalise_email;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::suppression::{Hasher, SuppressionReason};
 
 /// The keyword set on processed mail when no processed folder is configured.
@@ -39,341 +42,6 @@ const PROCESSED_FLAG: &str = "$AppealDeskProcessed";
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// Mails fetched per command.
 const FETCH_CHUNK: usize = 100;
-
-#[derive(strum::EnumString, strum::IntoStaticStr)]
-#[strum(serialize_all = "snake_case")]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-pub enum MailboxSecurity {
-    /// TLS from the first byte (IMAPS, port 993).
-    Tls,
-    /// STARTTLS on the plain port (143), required before logging in.
-    Starttls,
-}
-
-impl MailboxSecurity {
-    /// The port this kind of connection usually listens on.
-    pub fn default_port(self) -> u16 {
-        match self {
-            MailboxSecurity::Tls => 993,
-            MailboxSecurity::Starttls => 143,
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct MailboxDraft {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub security: MailboxSecurity,
-    pub username: String,
-    /// The folder replies and bounces arrive in.
-    pub folder: String,
-    /// Where processed mail is moved; none: it is flagged `$AppealDeskProcessed` instead.
-    pub processed_folder: Option<String>,
-    /// A CA certificate (PEM) to trust besides the system's, for a group's own server.
-    pub ca_file: Option<String>,
-}
-
-impl MailboxDraft {
-    pub fn new(name: &str, host: &str, username: &str) -> MailboxDraft {
-        MailboxDraft {
-            name: name.into(),
-            host: host.into(),
-            port: 993,
-            security: MailboxSecurity::Tls,
-            username: username.into(),
-            folder: "INBOX".into(),
-            processed_folder: Some("Processed by Appeal Desk".into()),
-            ca_file: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct MailboxAccount {
-    pub id: i64,
-    #[serde(flatten)]
-    pub draft: MailboxDraft,
-    pub created_at: String,
-}
-
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Result<MailboxAccount> {
-    let security: String = r.try_get("security")?;
-    let port: i64 = r.try_get("port")?;
-    Ok(MailboxAccount {
-        id: r.try_get("id")?,
-        draft: MailboxDraft {
-            name: r.try_get("name")?,
-            host: r.try_get("host")?,
-            port: u16::try_from(port)
-                .map_err(|_| crate::db::unknown_stored("a mailbox port", &port.to_string()))?,
-            security: crate::db::stored("a mailbox security", &security)?,
-            username: r.try_get("username")?,
-            folder: r.try_get("folder")?,
-            processed_folder: r.try_get("processed_folder")?,
-            ca_file: r.try_get("ca_file")?,
-        },
-        created_at: r.try_get("created_at")?,
-    })
-}
-
-fn check(d: &MailboxDraft) -> Result<()> {
-    let one_line = |v: &str| !v.trim().is_empty() && !v.chars().any(char::is_control);
-    if !one_line(&d.name) {
-        return Err(Error::InvalidInput("a mailbox needs a name".into()));
-    }
-    if !one_line(&d.host) || d.host.contains(' ') {
-        return Err(Error::InvalidInput(format!(
-            "'{}' is not a server name (for example imap.example.org)",
-            d.host
-        )));
-    }
-    if d.port == 0 {
-        return Err(Error::InvalidInput(
-            "the port must be 1–65535 (993 for TLS, 143 for STARTTLS)".into(),
-        ));
-    }
-    if !one_line(&d.username) {
-        return Err(Error::InvalidInput("the mailbox needs a user name".into()));
-    }
-    for (what, f) in [
-        ("folder", Some(&d.folder)),
-        ("processed folder", d.processed_folder.as_ref()),
-    ] {
-        if let Some(f) = f
-            && (!one_line(f) || f.contains('"') || f.contains('\\'))
-        {
-            return Err(Error::InvalidInput(format!(
-                "the {what} name '{f}' must be one line without quotes or backslashes"
-            )));
-        }
-    }
-    if d.processed_folder
-        .as_deref()
-        .is_some_and(|p| p.trim().eq_ignore_ascii_case(d.folder.trim()))
-    {
-        return Err(Error::InvalidInput(
-            "the processed folder must differ from the folder that is read".into(),
-        ));
-    }
-    if let Some(ca) = d.ca_file.as_deref().filter(|c| !c.is_empty()) {
-        crate::smtp::connect::load_ca(ca)?;
-    }
-    Ok(())
-}
-
-pub async fn add(db: &Db, d: &MailboxDraft) -> Result<MailboxAccount> {
-    check(d)?;
-    let id = sqlx::query(
-        "INSERT INTO mailboxes (name, host, port, security, username, folder, processed_folder, ca_file, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(d.name.trim())
-    .bind(d.host.trim())
-    .bind(i64::from(d.port))
-    .bind(d.security.as_str())
-    .bind(d.username.trim())
-    .bind(d.folder.trim())
-    .bind(d.processed_folder.as_deref().map(str::trim).filter(|p| !p.is_empty()))
-    .bind(d.ca_file.as_deref().filter(|c| !c.is_empty()))
-    .bind(db.now())
-    .execute(db.pool())
-    .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(ref d) if d.is_unique_violation() => {
-            Error::Conflict("there is already a mailbox with that name".into())
-        }
-        e => e.into(),
-    })?
-    .last_insert_rowid();
-    get(db, id).await
-}
-
-pub async fn get(db: &Db, id: i64) -> Result<MailboxAccount> {
-    let row = sqlx::query("SELECT * FROM mailboxes WHERE id = ?")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("there is no mailbox with id {id}")))?;
-    from_row(&row)
-}
-
-/// A mailbox by id or by name.
-pub async fn find(db: &Db, key: &str) -> Result<MailboxAccount> {
-    if let Ok(id) = key.parse::<i64>() {
-        return get(db, id).await;
-    }
-    let row = sqlx::query("SELECT * FROM mailboxes WHERE name = ?")
-        .bind(key.trim())
-        .fetch_optional(db.pool())
-        .await?
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "there is no mailbox named '{key}'; `appeal mailbox list` shows them"
-            ))
-        })?;
-    from_row(&row)
-}
-
-pub async fn list(db: &Db) -> Result<Vec<MailboxAccount>> {
-    let rows = sqlx::query("SELECT * FROM mailboxes ORDER BY name")
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(from_row).collect()
-}
-
-/// Removes the mailbox's settings (and its password from the keychain); what it did stays
-/// recorded.
-pub async fn delete(db: &Db, id: i64) -> Result<()> {
-    let m = get(db, id).await?;
-    sqlx::query("DELETE FROM mailboxes WHERE id = ?")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
-    // The settings are gone either way; a password the keychain would not give up is said.
-    let left = tokio::task::spawn_blocking(move || delete_password(&m))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
-    if let Err(e) = left {
-        tracing::warn!("mailbox {id} removed, but its password is still in the keychain: {e}");
-    }
-    Ok(())
-}
-
-type Stream = Box<dyn AsyncStream>;
-trait AsyncStream:
-    tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + std::fmt::Debug
-{
-}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + std::fmt::Debug> AsyncStream
-    for T
-{
-}
-
-type Session = async_imap::Session<Stream>;
-
-async fn step<T, E: std::fmt::Display>(
-    what: &str,
-    host: &str,
-    f: impl std::future::Future<Output = std::result::Result<T, E>>,
-) -> Result<T> {
-    match tokio::time::timeout(TIMEOUT, f).await {
-        Err(_) => Err(Error::Connection(format!(
-            "{host} did not answer within {} s ({what})",
-            TIMEOUT.as_secs()
-        ))),
-        Ok(Err(e)) => Err(Error::Connection(format!("{host}: cannot {what}: {e}"))),
-        Ok(Ok(v)) => Ok(v),
-    }
-}
-
-/// Connects, secures the connection and logs in.
-async fn connect(m: &MailboxAccount, password: &str) -> Result<Session> {
-    let d = &m.draft;
-    let host = d.host.as_str();
-    let extra = match d.ca_file.as_deref().filter(|c| !c.is_empty()) {
-        Some(ca) => crate::smtp::connect::load_ca(ca)?,
-        None => Vec::new(),
-    };
-    let tls = crate::smtp::connect::tls_connector(extra)?;
-    let name = ServerName::try_from(host.to_string()).map_err(|_| {
-        Error::InvalidInput(format!("'{host}' cannot be checked against a certificate"))
-    })?;
-    let tcp = step("connect", host, TcpStream::connect((host, d.port))).await?;
-    let secured: Stream = match d.security {
-        MailboxSecurity::Tls => {
-            let s = step("set up TLS", host, tls.connect(name, tcp))
-                .await
-                .map_err(tls_words)?;
-            let mut c = Client::new(Box::new(s) as Stream);
-            greeting(&mut c, host).await?;
-            c.into_inner()
-        }
-        MailboxSecurity::Starttls => {
-            let mut c = Client::new(tcp);
-            greeting(&mut c, host).await?;
-            step(
-                "start TLS (STARTTLS)",
-                host,
-                c.run_command_and_check_ok("STARTTLS", None),
-            )
-            .await?;
-            let tcp = c.into_inner();
-            let s = step("set up TLS", host, tls.connect(name, tcp))
-                .await
-                .map_err(tls_words)?;
-            Box::new(s)
-        }
-    };
-    let client = Client::new(secured);
-    match tokio::time::timeout(TIMEOUT, client.login(&d.username, password)).await {
-        Err(_) => Err(Error::Connection(format!(
-            "{host} did not answer the login"
-        ))),
-        Ok(Err((e, _))) => Err(Error::Connection(format!(
-            "{host} refused the user name or password of {} ({e})",
-            d.username
-        ))),
-        Ok(Ok(s)) => Ok(s),
-    }
-}
-
-fn tls_words(e: Error) -> Error {
-    match e {
-        Error::Connection(m) => Error::Connection(format!(
-            "{m}. If the server uses its own certificate, give its CA file in the mailbox settings"
-        )),
-        e => e,
-    }
-}
-
-async fn greeting<T>(c: &mut Client<T>, host: &str) -> Result<()>
-where
-    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + std::fmt::Debug,
-{
-    match tokio::time::timeout(TIMEOUT, c.read_response()).await {
-        Ok(Ok(Some(_))) => Ok(()),
-        Ok(Ok(None)) => Err(Error::Connection(format!(
-            "{host} closed the connection without a greeting"
-        ))),
-        Ok(Err(e)) => Err(Error::Connection(format!("{host}: no IMAP greeting: {e}"))),
-        Err(_) => Err(Error::Connection(format!(
-            "{host} sent no greeting within {} s",
-            TIMEOUT.as_secs()
-        ))),
-    }
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct MailboxTest {
-    /// Mails in the folder that is read.
-    pub messages: u32,
-    pub folder: String,
-}
-
-/// Logs in and opens the folder (read-only): proves the settings and the password.
-pub async fn test(m: &MailboxAccount, password: &str) -> Result<MailboxTest> {
-    let mut s = connect(m, password).await?;
-    let host = &m.draft.host;
-    let folder = step("open the folder", host, s.examine(&m.draft.folder)).await?;
-    let _ = tokio::time::timeout(TIMEOUT, s.logout()).await;
-    Ok(MailboxTest {
-        messages: folder.exists,
-        folder: m.draft.folder.clone(),
-    })
-}
 
 /// One mail of the run, as shown for review.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -650,41 +318,4 @@ async fn record(
     }
     tx.commit().await?;
     Ok(suppressed)
-}
-
-/// Moves the processed mails to the processed folder (created if missing), or flags them.
-async fn put_away(s: &mut Session, m: &MailboxAccount, uids: &[u32]) -> Result<i64> {
-    if uids.is_empty() {
-        return Ok(0);
-    }
-    let host = &m.draft.host;
-    let set = uids
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    match &m.draft.processed_folder {
-        Some(folder) => {
-            // CREATE fails when the folder exists; the MOVE below says if it really is missing.
-            // (async-imap quotes folder names itself.)
-            let _ = tokio::time::timeout(TIMEOUT, s.create(folder)).await;
-            step(
-                &format!("move processed mail to '{folder}'"),
-                host,
-                s.uid_mv(&set, folder),
-            )
-            .await?;
-        }
-        None => {
-            let flagged: Vec<_> = step("flag processed mail", host, async {
-                s.uid_store(&set, format!("+FLAGS ({PROCESSED_FLAG})"))
-                    .await?
-                    .try_collect::<Vec<_>>()
-                    .await
-            })
-            .await?;
-            drop(flagged);
-        }
-    }
-    Ok(uids.len() as i64)
 }

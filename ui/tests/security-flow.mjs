@@ -211,7 +211,7 @@ export function securityTests({ openApp, ipcCalls, waitForCall, outDir }) {
     await report.getByText('2 people erased since the backup was taken were erased again.', { exact: false }).waitFor();
     assert.equal((await waitForCall(page, 'restore_backup')).args.passphrase, null);
 
-    // A backup of an earlier key: its "locked" asks for that day's passphrase, and does not lock the app.
+    // A backup of an earlier key: "key_needed" asks for that day's passphrase, and does not lock the app.
     await page.evaluate(() => {
       /** @type {any} */ (window).__MOCK__.handlers['plugin:dialog|open'] = () => '/media/usb/appeal/old-2023.db';
     });

@@ -137,7 +137,7 @@
     restore_backup: [{ file: 'string', passphrase: 'string|null' }, ({ file, passphrase }) => needOpen() ?? (() => {
       // A file named "old-…" was taken with an earlier key, as the backend words it.
       if (file.includes('old-') && passphrase === null) {
-        return fail('locked', 'this backup was taken with an earlier key; give the passphrase or recovery key of the day it was taken');
+        return fail('key_needed', 'this backup was taken with an earlier key; give the passphrase or recovery key of the day it was taken');
       }
       if (file.includes('old-') && passphrase !== 'the old passphrase of 2023') return wrongKey();
       return {

@@ -35,6 +35,9 @@ pub enum Error {
     /// The database is encrypted and locked: it must be unlocked first.
     #[error("{0}")]
     Locked(String),
+    /// A file (a backup taken with an earlier key) needs its own passphrase or recovery key.
+    #[error("{0}")]
+    KeyNeeded(String),
     #[error(
         "this database was made by a newer version of Appeal Desk (schema {found}, this version knows up to {supported}); update Appeal Desk to open it"
     )]
@@ -100,6 +103,7 @@ pub enum ErrorCode {
     NewerDatabase,
     WrongKey,
     Locked,
+    KeyNeeded,
     Io,
     Database,
     Internal,
@@ -137,6 +141,7 @@ impl Error {
             Error::NewerDatabase { .. } => ErrorCode::NewerDatabase,
             Error::WrongKey(_) => ErrorCode::WrongKey,
             Error::Locked(_) => ErrorCode::Locked,
+            Error::KeyNeeded(_) => ErrorCode::KeyNeeded,
             Error::Io { .. } => ErrorCode::Io,
             Error::Database(_) | Error::Sqlite(_) | Error::Migrate(_) => ErrorCode::Database,
             Error::Internal(_) => ErrorCode::Internal,

@@ -4,4 +4,4 @@
  * What kind of error it is, for the UI to act on and translate. Generated for the UI as a
  * union of these names, so its map from code to sentence is checked by the compiler.
  */
-export type ErrorCode = "not_found" | "invalid_input" | "malformed_file" | "conflict" | "connection" | "password_needed" | "newer_database" | "wrong_key" | "locked" | "io" | "database" | "internal" | "damaged";
+export type ErrorCode = "not_found" | "invalid_input" | "malformed_file" | "conflict" | "connection" | "password_needed" | "newer_database" | "wrong_key" | "locked" | "key_needed" | "io" | "database" | "internal" | "damaged";

@@ -219,7 +219,7 @@ pub async fn restore(current: Db, file: &Path, secret: Option<Unlock>) -> Result
             return Ok(k);
         }
         let secret = secret.ok_or_else(|| {
-            Error::Locked(
+            Error::KeyNeeded(
                 "this backup was taken with an earlier key; give the passphrase or recovery key of the day it was taken".into(),
             )
         })?;

@@ -42,6 +42,7 @@ export const en = {
   'error.newer_database': 'This database was made by a newer version of Appeal Desk. Please update the app.',
   'error.locked': 'The database is locked. Unlock it to go on.',
   'error.wrong_key': 'That does not open the database.',
+  'error.key_needed': 'This file was made with an earlier key: give the passphrase or recovery key of its day.',
   'error.connection': 'The mail server could not be reached, or it refused the connection.',
   'error.password_needed': 'This account needs its password.',
   'error.internal': 'Something in Appeal Desk stopped unexpectedly. Nothing was changed; please try again.',

@@ -82,11 +82,11 @@ export async function setBackupSettings(settings: BackupSettings): Promise<void>
 
 /**
  * Replaces the database with the backup; the current one is kept as a backup first. A backup
- * taken with an earlier key needs passphrase, the one of its day: without it the call fails
- * with code "locked", which here does not mean the app's database is closed.
+ * taken with an earlier key needs the passphrase of its day: without it the call fails with
+ * code "key_needed".
  */
 export function restoreBackup(file: string, passphrase: string | null): Promise<RestoreReport> {
-  return invoke<RestoreReport>('restore_backup', { file, passphrase }, { lockedMeansClosed: false });
+  return invoke<RestoreReport>('restore_backup', { file, passphrase });
 }
 
 /** Minutes without activity before the app locks itself; 0 never. */

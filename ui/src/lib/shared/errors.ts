@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   damaged: 'error.damaged',
   internal: 'error.internal',
   locked: 'error.locked',
+  key_needed: 'error.key_needed',
   wrong_key: 'error.wrong_key',
 } as const satisfies Record<ErrorCode, MessageKey>;
 

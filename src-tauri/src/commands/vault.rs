@@ -138,11 +138,7 @@ pub async fn new_recovery_key(state: State<'_, AppState>, passphrase: String) ->
 pub async fn rotate_data_key(state: State<'_, AppState>, passphrase: String) -> Cmd<NewKeys> {
     let passphrase = Zeroizing::new(passphrase);
     // The passphrase is checked before the database is closed.
-    let path = state.path.clone();
-    let check = passphrase.clone();
-    tokio::task::spawn_blocking(move || vault::keys_for(&path, &Unlock::Passphrase(check)))
-        .await
-        .map_err(|e| Error::Conflict(format!("checking the passphrase failed: {e}")))??;
+    vault::check(&state.path, Unlock::Passphrase(passphrase.clone())).await?;
     state.lock().await;
     let keys = vault::rotate_key(&state.path, &passphrase).await;
     let db = vault::unlock(&state.path, Unlock::Passphrase(passphrase)).await?;
@@ -167,29 +163,10 @@ pub async fn set_remember(
 #[tauri::command]
 pub async fn backup_now(state: State<'_, AppState>, file: Option<String>) -> Cmd<BackupFile> {
     let db = state.db()?;
-    match file {
-        Some(f) => Ok(backup::backup(&db, &PathBuf::from(f)).await?),
-        None => {
-            let settings = backup::settings(&db).await?;
-            let Some(folder) = settings.folder else {
-                return Err(Error::InvalidInput(
-                    "no backup folder is set; choose one under Automatic backups, or choose a file"
-                        .into(),
-                )
-                .into());
-            };
-            let name = format!(
-                "appeal-desk-{}.db",
-                db.clock()
-                    .now()
-                    .format(&time::macros::format_description!(
-                        "[year][month][day]T[hour][minute][second]Z"
-                    ))
-                    .map_err(|e| Error::InvalidInput(e.to_string()))?
-            );
-            Ok(backup::backup(&db, &PathBuf::from(folder).join(name)).await?)
-        }
-    }
+    Ok(match file {
+        Some(f) => backup::backup(&db, &PathBuf::from(f)).await?,
+        None => backup::backup_now(&db).await?,
+    })
 }
 
 #[tauri::command]

@@ -68,7 +68,9 @@ pub(crate) fn raw_connection(
     conn.busy_timeout(BUSY_TIMEOUT)?;
     for (name, value) in PRAGMAS {
         conn.pragma_update(None, name, value).map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            rusqlite::Error::SqliteFailure(f, _)
+                if key.is_some() && f.code == rusqlite::ErrorCode::NotADatabase =>
+            {
                 Error::WrongKey(format!("the key does not open {}", path.display()))
             }
             other => other.into(),

@@ -107,11 +107,7 @@ pub async fn backup(db: &Db, dest: &Path) -> Result<BackupFile> {
 
 /// Refuses a file that starts as plaintext SQLite does.
 fn check_encrypted(path: &Path) -> Result<()> {
-    use std::io::Read;
-    let mut head = [0u8; 16];
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io("open", path, e))?;
-    let n = f.read(&mut head).map_err(|e| Error::io("read", path, e))?;
-    if n == 16 && &head == super::SQLITE_HEADER {
+    if super::starts_plaintext(path)? == Some(true) {
         return Err(Error::Conflict(format!(
             "{} came out unencrypted; it was removed",
             path.display()
@@ -122,6 +118,25 @@ fn check_encrypted(path: &Path) -> Result<()> {
 
 fn file_stamp(now: &str) -> String {
     now.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// A backup into `folder` under the automatic backups' name (`appeal-desk-<UTC time>.db`).
+pub async fn backup_into(db: &Db, folder: &Path) -> Result<BackupFile> {
+    backup(
+        db,
+        &folder.join(format!("{PREFIX}{}.db", file_stamp(&db.now()))),
+    )
+    .await
+}
+
+/// "Back up now" without a file chosen: into the backup folder.
+pub async fn backup_now(db: &Db) -> Result<BackupFile> {
+    let folder = settings(db).await?.folder.ok_or_else(|| {
+        Error::InvalidInput(
+            "no backup folder is set; choose one under Automatic backups, or choose a file".into(),
+        )
+    })?;
+    backup_into(db, Path::new(&folder)).await
 }
 
 /// Takes a backup if one is due (a folder is set and the last is older than the interval),
@@ -142,8 +157,7 @@ pub async fn run_due(db: &Db) -> Result<Option<BackupFile>> {
     {
         return Ok(None);
     }
-    let dest = folder.join(format!("{PREFIX}{}.db", file_stamp(&db.now())));
-    let made = backup(db, &dest).await?;
+    let made = backup_into(db, &folder).await?;
     prune(&folder, settings.keep as usize)?;
     Ok(Some(made))
 }

@@ -137,7 +137,7 @@ pub async fn encrypt(path: &Path, passphrase: &str, remember: bool) -> Result<Ne
         take_alone(&conn, &p)?;
         let new = converting(&p);
         export_to(&conn, &new, &key)?;
-        let (mut env, recovery) = new_envelope(&key, &pass, crate::Clock::system().stamp())?;
+        let (mut env, recovery) = new_envelope(&key, &pass, KdfCost::for_new())?;
         if remember {
             remember_key(&p, &key, &mut env)?;
         }

@@ -23,7 +23,21 @@ pub enum FileState {
 }
 
 /// The first bytes of every plaintext SQLite file.
-pub(super) const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Whether the file starts as every plaintext SQLite file does (`None`: there is no file).
+pub(super) fn starts_plaintext(path: &Path) -> Result<Option<bool>> {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    match std::fs::File::open(path) {
+        Ok(mut f) => {
+            let read = f.read(&mut head).map_err(|e| Error::io("read", path, e))?;
+            Ok(Some(read == 16 && &head == SQLITE_HEADER))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("open", path, e)),
+    }
+}
 
 /// Looks at the file at `path` (after clearing what an interrupted conversion left).
 pub fn file_state(path: &Path) -> Result<FileState> {
@@ -37,13 +51,9 @@ pub fn file_state(path: &Path) -> Result<FileState> {
             FileState::Plaintext
         });
     }
-    let mut head = [0u8; 16];
-    let read = match std::fs::File::open(path) {
-        Ok(mut f) => {
-            use std::io::Read;
-            f.read(&mut head).map_err(|e| Error::io("read", path, e))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let plaintext = match starts_plaintext(path)? {
+        Some(p) => p,
+        None => {
             if envelope_path(path).exists() {
                 return Err(Error::NotFound(format!(
                     "the database {} is missing, but its key file {} is there; restore the database from a backup (appeal db restore), or move the key file away to start anew",
@@ -53,12 +63,12 @@ pub fn file_state(path: &Path) -> Result<FileState> {
             }
             return Ok(FileState::Missing);
         }
-        Err(e) => return Err(Error::io("open", path, e)),
     };
-    if read == 0 && !envelope_path(path).exists() {
+    let empty = std::fs::metadata(path).is_ok_and(|m| m.len() == 0);
+    if empty && !envelope_path(path).exists() {
         return Ok(FileState::Missing);
     }
-    if read == 16 && &head == SQLITE_HEADER {
+    if plaintext {
         // A key file beside a plaintext database is what an encryption interrupted before
         // its rename left: its key encrypts nothing.
         let stale = envelope_path(path);

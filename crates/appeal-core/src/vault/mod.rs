@@ -23,7 +23,7 @@ pub(crate) use convert::export_to;
 use convert::take_alone;
 pub use convert::{encrypt, rotate_key};
 pub use files::{FileState, file_state, tidy};
-use files::{SQLITE_HEADER, converting, old_plaintext, sibling};
+use files::{converting, old_plaintext, sibling, starts_plaintext};
 pub use keys::{DataKey, KdfCost, RecoveryKey, envelope_path};
 use keys::{Entry, Envelope, Secret};
 pub use state::{LockReport, SecurityState, auto_lock, security_state, set_auto_lock};
@@ -114,6 +114,15 @@ pub fn keys_for(path: &Path, unlock: &Unlock) -> Result<Vec<DataKey>> {
     }
 }
 
+/// Whether `unlock` opens the key file at `path`, changing nothing (before an operation that
+/// would first close the database).
+pub async fn check(path: &Path, unlock: Unlock) -> Result<()> {
+    let p = path.to_path_buf();
+    tokio::task::spawn_blocking(move || keys_for(&p, &unlock).map(|_| ()))
+        .await
+        .map_err(|e| Error::Internal(format!("checking the key failed: {e}")))?
+}
+
 /// Opens the encrypted database at `path`. With two keys (a rotation was interrupted after
 /// its new file replaced the old), the one that opens the file is kept and the other dropped.
 pub async fn unlock(path: &Path, unlock: Unlock) -> Result<Db> {
@@ -195,9 +204,16 @@ pub struct NewKeys {
     pub recovery_key: String,
 }
 
-fn new_envelope(key: &DataKey, passphrase: &str, now: String) -> Result<(Envelope, RecoveryKey)> {
+/// A key file sealing `key` by `passphrase` (at `cost`) and by a new recovery key.
+fn new_envelope(key: &DataKey, passphrase: &str, cost: KdfCost) -> Result<(Envelope, RecoveryKey)> {
     let recovery = RecoveryKey::random();
-    let entry = Entry::new(key, passphrase, &recovery, KdfCost::for_new(), now)?;
+    let entry = Entry::new(
+        key,
+        passphrase,
+        &recovery,
+        cost,
+        crate::Clock::system().stamp(),
+    )?;
     Ok((Envelope::new(entry), recovery))
 }
 
@@ -241,9 +257,7 @@ pub async fn create_with(
         key.clone(),
     );
     let recovery = tokio::task::spawn_blocking(move || -> Result<Zeroizing<String>> {
-        let recovery = RecoveryKey::random();
-        let entry = Entry::new(&k, &pass, &recovery, cost, crate::Clock::system().stamp())?;
-        let mut env = Envelope::new(entry);
+        let (mut env, recovery) = new_envelope(&k, &pass, cost)?;
         if remember {
             remember_key(&p, &k, &mut env)?;
         }

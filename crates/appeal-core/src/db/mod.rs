@@ -195,8 +195,16 @@ impl Db {
                 open.push(p);
             }
         }
-        db.refuse_newer_schema().await?;
-        MIGRATOR.run(&db.pool).await?;
+        // A pool left to close itself would still be closing when a short-lived process
+        // exits, and SQLCipher's exit handler frees what that close needs: close it here.
+        let checked = match db.refuse_newer_schema().await {
+            Ok(()) => MIGRATOR.run(&db.pool).await.map_err(Error::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = checked {
+            db.close().await;
+            return Err(e);
+        }
         Ok(db)
     }
 
@@ -458,5 +466,7 @@ mod tests {
         // foreign_keys on, synchronous FULL (2), secure_delete on, temp_store MEMORY (2).
         assert_eq!(pool_values, [1, 2, 1, 2]);
         assert_eq!(bulk_values, pool_values);
+        drop(bulk);
+        db.close().await;
     }
 }

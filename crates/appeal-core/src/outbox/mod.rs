@@ -68,5 +68,6 @@ mod tests {
         drop(lock);
         assert!(!SendLock::held_here(&db, 7));
         assert!(SendLock::try_acquire(&db, 7).unwrap().is_some());
+        db.close().await;
     }
 }

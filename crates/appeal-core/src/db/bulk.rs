@@ -56,10 +56,27 @@ impl Db {
 }
 
 /// A rusqlite connection on `path` with the pool's settings, its key first if it has one.
+/// Waits for SQLite, and SQLCipher within it, to be set up before a connection is opened.
+///
+/// SQLCipher finishes its set-up inside `sqlite3_initialize` only after SQLite has marked
+/// itself initialised and released its lock, so a second thread opening its first connection
+/// at that moment is let through and fails on `PRAGMA key` ("sqlcipher not initialized"). Every
+/// opening in this crate passes here first; `Once` holds the others until one set-up is done.
+pub(crate) fn sqlite_ready() {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        // Opening any connection runs `sqlite3_initialize` to its end on this thread.
+        if let Ok(conn) = rusqlite::Connection::open_in_memory() {
+            let _ = conn.close();
+        }
+    });
+}
+
 pub(crate) fn raw_connection(
     path: &Path,
     key: Option<&crate::key::DataKey>,
 ) -> Result<rusqlite::Connection> {
+    sqlite_ready();
     let conn = rusqlite::Connection::open(path)?;
     if let Some(key) = key {
         let statement = zeroize::Zeroizing::new(format!("PRAGMA key = {};", key.pragma().as_str()));

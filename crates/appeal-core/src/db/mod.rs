@@ -19,7 +19,7 @@ use crate::time_util::Clock;
 
 mod bulk;
 
-pub(crate) use bulk::{Bulk, bytes, raw_connection, text};
+pub(crate) use bulk::{Bulk, bytes, raw_connection, sqlite_ready, text};
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
@@ -148,6 +148,7 @@ impl Db {
             private_dir(dir)?;
         }
         private_files(&path)?;
+        sqlite_ready();
         let mut base = SqliteConnectOptions::from_str("sqlite:")?;
         if let Some(key) = &key {
             // sqlx issues `key` before every other pragma, as SQLCipher requires.

@@ -133,6 +133,7 @@ pub async fn encrypt(path: &Path, passphrase: &str, remember: bool) -> Result<Ne
     let (p, pass) = (path.to_path_buf(), Zeroizing::new(passphrase.to_string()));
     tokio::task::spawn_blocking(move || {
         let key = DataKey::random();
+        crate::db::sqlite_ready();
         let conn = rusqlite::Connection::open(&p)?;
         take_alone(&conn, &p)?;
         let new = converting(&p);
